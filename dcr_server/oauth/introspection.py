@@ -1,0 +1,86 @@
+"""RFC 7662 token introspection, scoped to the workspace."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, RefreshToken
+from oauth2_provider.settings import oauth2_settings
+
+from tenants.models import Workspace
+
+INACTIVE: dict[str, Any] = {"active": False}
+
+
+def _checksum(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def introspect(*, workspace: Workspace, issuer: str, token: str, hint: str | None) -> dict[str, Any]:
+    """RFC 7662 §2.2: ``{"active": false}`` for anything unknown, expired, revoked or foreign."""
+    if not token or len(token) > 4096:
+        return dict(INACTIVE)
+    lookups = [_access_token_info, _refresh_token_info]
+    if hint == "refresh_token":  # RFC 7662 §2.1: the hint only orders the search
+        lookups.reverse()
+    for lookup in lookups:
+        info = lookup(workspace, _checksum(token))
+        if info is not None:
+            info["iss"] = issuer
+            return info
+    return dict(INACTIVE)
+
+
+def _access_token_info(workspace: Workspace, checksum: str) -> dict[str, Any] | None:
+    token = (
+        AccessToken.objects.select_related("application", "user")
+        .filter(token_checksum=checksum, application__workspace=workspace)
+        .first()
+    )
+    if token is None:
+        return None
+    if token.is_expired():
+        return dict(INACTIVE)
+    info: dict[str, Any] = {
+        "active": True,
+        "scope": token.scope,
+        "client_id": token.application.client_id,
+        "token_type": "Bearer",
+        "exp": int(token.expires.timestamp()),
+        "iat": int(token.created.timestamp()),
+    }
+    if token.user is not None:
+        info["sub"] = str(token.user.pk)
+        info["username"] = token.user.get_username()
+    return info
+
+
+def _refresh_token_info(workspace: Workspace, checksum: str) -> dict[str, Any] | None:
+    token = (
+        RefreshToken.objects.select_related("application", "user", "access_token")
+        .filter(token_checksum=checksum, application__workspace=workspace, revoked__isnull=True)
+        .first()
+    )
+    if token is None:
+        return None
+    lifetime = oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS
+    expires_at = token.created + timedelta(seconds=lifetime) if lifetime else None
+    if expires_at is not None and expires_at <= timezone.now():
+        return dict(INACTIVE)
+    info: dict[str, Any] = {
+        "active": True,
+        "client_id": token.application.client_id,
+        "token_type": "refresh_token",
+        "iat": int(token.created.timestamp()),
+    }
+    if expires_at is not None:
+        info["exp"] = int(expires_at.timestamp())
+    if token.access_token is not None:
+        info["scope"] = token.access_token.scope
+    if token.user is not None:
+        info["sub"] = str(token.user.pk)
+        info["username"] = token.user.get_username()
+    return info

@@ -1,0 +1,130 @@
+"""DOT's OAuth2 validator, scoped to the workspace of the current request.
+
+Every client and token lookup is filtered by the active workspace, so a client of one workspace is
+unknown in every other (token, revocation, introspection and userinfo endpoints alike).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.common import Request
+
+from registration.models import Client
+from tenants.context import current_context, current_workspace
+
+MAX_CLIENT_ID_LENGTH = 255
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+def _plausible_client_id(client_id: Any) -> bool:
+    return (
+        isinstance(client_id, str)
+        and 0 < len(client_id) <= MAX_CLIENT_ID_LENGTH
+        and "\x00" not in client_id
+    )
+
+
+class WorkspaceOAuth2Validator(OAuth2Validator):
+    def _extract_basic_auth(self, request: Request) -> str | None:
+        # RFC 7617 §2 / RFC 7235 §2.1: the auth-scheme name is case-insensitive.
+        auth = request.headers.get("HTTP_AUTHORIZATION", None)
+        if not auth:
+            return None
+        scheme, _, credentials = auth.strip().partition(" ")
+        if scheme.lower() != "basic" or not credentials.strip():
+            return None
+        return credentials.strip()
+
+    def _load_application(self, client_id: str, request: Request) -> Client | None:
+        if not _plausible_client_id(client_id):
+            return None
+        workspace = current_workspace()
+        cached = request.client
+        if (
+            isinstance(cached, Client)
+            and cached.client_id == client_id
+            and cached.workspace_id == workspace.pk
+            and cached.is_usable(request)
+        ):
+            return cached
+        request.client = None
+        client = (
+            Client.objects.select_related("workspace__tenant")
+            .filter(workspace=workspace, client_id=client_id)
+            .first()
+        )
+        if client is None or not client.is_usable(request):
+            return None
+        request.client = client
+        return client
+
+    def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
+        # Constant-time comparison of the decrypted secret: microseconds, no password hash.
+        if not stored_secret or not isinstance(provided_secret, str):
+            return False
+        return hmac.compare_digest(
+            provided_secret.encode("utf-8", "surrogatepass"), stored_secret.encode("utf-8")
+        )
+
+    def _authenticate_basic_auth(self, request: Request) -> bool:
+        # RFC 6749 §2.3.1 (credentials form-urlencoded, then Basic) is done by DOT; the client must
+        # also have registered this method (RFC 7591 §2, token_endpoint_auth_method).
+        if not super()._authenticate_basic_auth(request):
+            return False
+        return bool(request.client.token_endpoint_auth_method == "client_secret_basic")
+
+    def _authenticate_request_body(self, request: Request) -> bool:
+        if not super()._authenticate_request_body(request):
+            return False
+        return bool(request.client.token_endpoint_auth_method == "client_secret_post")
+
+    def authenticate_client_id(self, client_id: str, request: Request, *args: Any, **kwargs: Any) -> bool:
+        # A public client (token_endpoint_auth_method "none") identifies itself by client_id only.
+        client = self._load_application(client_id, request)
+        return client is not None and client.token_endpoint_auth_method == "none"
+
+    def validate_grant_type(
+        self, client_id: str, grant_type: str, client: Client, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        # RFC 7591 §2: the client may use only the grant types it registered.
+        return grant_type in request.client.grant_types
+
+    def validate_response_type(
+        self, client_id: str, response_type: str, client: Client, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        # RFC 7591 §2: only registered response types; this server offers "code" alone.
+        return response_type == "code" and "code" in client.response_types
+
+    def save_bearer_token(self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any) -> Any:
+        client: Client = request.client
+        # A refresh token only for a client that registered the refresh_token grant (RFC 7591 §2).
+        if "refresh_token" not in client.grant_types:
+            token.pop("refresh_token", None)
+        result = super().save_bearer_token(token, request, *args, **kwargs)
+        self._touch_last_used(client)
+        return result
+
+    def _touch_last_used(self, client: Client) -> None:
+        now = timezone.now()
+        if client.last_used_at is None or now - client.last_used_at > LAST_USED_GRANULARITY:
+            Client.objects.filter(pk=client.pk).update(last_used_at=now)
+            client.last_used_at = now
+
+    def _load_access_token(self, token: str) -> AccessToken | None:
+        checksum = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+        return (
+            AccessToken.objects.select_related("application", "user")
+            .filter(token_checksum=checksum, application__workspace=current_workspace())
+            .first()
+        )
+
+    def get_oidc_issuer_endpoint(self, request: Request) -> str:
+        # OpenID Connect Core §2: iss is the workspace's issuer.
+        return current_context().issuer

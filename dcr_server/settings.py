@@ -1,0 +1,165 @@
+"""Django settings. Every knob comes from the environment (see README "Configuration")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from dcr_server.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+_DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is not 1")
+    SECRET_KEY = _DEV_SECRET_KEY
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "oauth2_provider",
+    "tenants",
+    "registration",
+]
+
+MIDDLEWARE = [
+    "dcr_server.middleware.JSONErrorMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+# API paths have no trailing slash; never redirect (a POST cannot follow it).
+APPEND_SLASH = False
+
+ROOT_URLCONF = "dcr_server.urls"
+WSGI_APPLICATION = "dcr_server.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_DEFAULT_DATABASE_URL = f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(env_str("DATABASE_URL", _DEFAULT_DATABASE_URL), conn_max_age=60)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Take the write lock when a transaction starts, so two concurrent writers queue instead of
+    # failing with "database is locked" when a read transaction upgrades to a write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+_REDIS_URL = env_str("REDIS_URL")
+if _REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+
+LOGIN_URL = "/accounts/login/"
+
+# The registration endpoint's body cap (RFC 7591 has none; 64 KiB is ample for metadata).
+DCR_MAX_BODY_BYTES = env_int("DCR_MAX_BODY_BYTES", 64 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(DCR_MAX_BODY_BYTES, 256 * 1024)
+
+# Comma-separated; the first encrypts, all decrypt. Derived from SECRET_KEY when unset.
+DCR_ENCRYPTION_KEYS = env_list("DCR_ENCRYPTION_KEYS")
+DCR_FETCH_ALLOW_PRIVATE_ADDRESSES = env_bool("DCR_FETCH_ALLOW_PRIVATE_ADDRESSES", False)
+# Scheme and host of every absolute URL (issuer, endpoints); unset: taken from the request.
+DCR_PUBLIC_BASE_URL = env_str("DCR_PUBLIC_BASE_URL")
+
+if env_bool("DJANGO_SECURE_PROXY_SSL", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["registration.api.parsers.StrictJSONParser"],
+    "EXCEPTION_HANDLER": "registration.api.errors.exception_handler",
+}
+
+OAUTH2_PROVIDER_APPLICATION_MODEL = "registration.Client"
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "dcr_server.oauth.validator.WorkspaceOAuth2Validator",
+    "SCOPES_BACKEND_CLASS": "dcr_server.oauth.scopes.WorkspaceScopes",
+    "OIDC_ENABLED": True,
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    "ALLOW_LOCALHOST_LOOPBACK": True,
+    "REQUEST_APPROVAL_PROMPT": "auto",
+    # RFC 9700 (OAuth 2.0 Security BCP): enforce rather than warn.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "DCR_ENABLED": False,
+    "CIMD_ENABLED": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        # DOT logs client ids and failure reasons at debug; never secrets. Keep it quiet anyway.
+        "oauth2_provider": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
+}

@@ -1,0 +1,34 @@
+"""Root URLs. ``{ws}`` is ``<tenant>/<workspace>/``; the issuer of a workspace is ``{base}/{ws}``."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from dcr_server.oauth import views as oauth
+from registration.api.views import ClientConfigurationView, ClientRegistrationView
+from tenants.resolve import workspace_view
+
+WS = "<slug:tenant>/<slug:workspace>/"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # RFC 8414 §3.1 path-insertion forms.
+    path(".well-known/oauth-authorization-server/<slug:tenant>/<slug:workspace>", oauth.discovery),
+    path(".well-known/openid-configuration/<slug:tenant>/<slug:workspace>", oauth.discovery),
+    path(WS + ".well-known/openid-configuration", oauth.discovery, name="discovery"),
+    path(WS + ".well-known/oauth-authorization-server", oauth.discovery),
+    path(WS + ".well-known/jwks.json", oauth.jwks, name="jwks"),
+    path(WS + "oauth2/register", workspace_view(ClientRegistrationView.as_view()), name="register"),
+    path(
+        WS + "oauth2/register/<str:client_id>",
+        workspace_view(ClientConfigurationView.as_view()),
+        name="client-configuration",
+    ),
+    path(WS + "oauth2/token", oauth.token, name="token"),
+    path(WS + "oauth2/authorize", oauth.authorize, name="authorize"),
+    path(WS + "oauth2/revoke", oauth.revoke, name="revoke"),
+    path(WS + "oauth2/introspect", oauth.introspection, name="introspect"),
+    path(WS + "oauth2/userinfo", oauth.userinfo, name="userinfo"),
+]

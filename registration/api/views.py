@@ -1,0 +1,129 @@
+"""RFC 7591 registration and RFC 7592 management endpoints: parse, call one service, render."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from django.conf import settings
+from django.utils.http import parse_header_parameters
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from registration import services
+from registration.api.errors import NO_STORE
+from registration.api.parsers import StrictJSONParser, require_json_object
+from registration.api.responses import client_information
+from registration.errors import (
+    InvalidClientMetadata,
+    InvalidRequest,
+    InvalidToken,
+    NotFound,
+    RequestTooLarge,
+    UnsupportedMediaType,
+)
+from registration.selectors import dcr_settings_for
+from registration.tokens import INVALID_TOKEN_DESCRIPTION
+from tenants.models import Workspace
+
+JSON_MEDIA_TYPES = {"application/json"}
+
+
+class JSONOnlyNegotiation(DefaultContentNegotiation):
+    """Always answer JSON, whatever the Accept header asks (errors included)."""
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = renderers[0]
+        return renderer, str(renderer.media_type)
+
+
+def bearer_token(request: Request) -> str:
+    """RFC 6750 §2.1: ``Authorization: Bearer <token>`` (scheme matched case-insensitively)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise InvalidToken(INVALID_TOKEN_DESCRIPTION)
+    return token
+
+
+class DCRView(APIView):
+    """Shared guards: DCR enabled for the workspace, body size and content type."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    parser_classes = [StrictJSONParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnlyNegotiation
+
+    @property
+    def workspace(self) -> Workspace:
+        workspace: Workspace = self.request.workspace
+        return workspace
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not dcr_settings_for(workspace=self.workspace).enabled:
+            raise NotFound("Dynamic client registration is not enabled for this workspace.")
+        if request.method in ("POST", "PUT"):
+            self._check_body(request)
+
+    def _check_body(self, request: Request) -> None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise InvalidRequest("Content-Length is not a number.") from None
+        limit: int = settings.DCR_MAX_BODY_BYTES
+        if length > limit:
+            raise RequestTooLarge(f"The request body exceeds {limit} bytes.")
+        media_type, _ = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
+        if media_type.lower() not in JSON_MEDIA_TYPES:
+            raise UnsupportedMediaType("Send the client metadata as application/json.")
+        if length == 0:
+            # RFC 7591 §3.1: the body is a JSON object of client metadata; none was sent.
+            raise InvalidClientMetadata("The request body is empty; send a JSON object of client metadata.")
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # RFC 7591 §3.2.1 / RFC 7592 §3: responses carrying secrets are not cached.
+        for header, value in NO_STORE.items():
+            response[header] = value
+        return response
+
+
+class ClientRegistrationView(DCRView):
+    """POST {ws}/oauth2/register (RFC 7591 §3.1)."""
+
+    def post(self, request: Request) -> Response:
+        metadata = require_json_object(request.data)
+        issued = services.client_register(workspace=self.workspace, raw_metadata=metadata)
+        return Response(client_information(request, issued), status=HTTPStatus.CREATED)
+
+
+class ClientConfigurationView(DCRView):
+    """GET, PUT, DELETE {ws}/oauth2/register/{client_id} (RFC 7592 §2)."""
+
+    def get(self, request: Request, client_id: str) -> Response:
+        issued = services.client_read(
+            workspace=self.workspace, client_id=client_id, token=bearer_token(request)
+        )
+        return Response(client_information(request, issued))
+
+    def put(self, request: Request, client_id: str) -> Response:
+        token = bearer_token(request)
+        # RFC 7592 §2: an unauthenticated caller learns nothing about the body's validity.
+        services.client_check_token(workspace=self.workspace, client_id=client_id, token=token)
+        metadata = require_json_object(request.data)
+        issued = services.client_update(
+            workspace=self.workspace, client_id=client_id, token=token, raw_metadata=metadata
+        )
+        return Response(client_information(request, issued))
+
+    def delete(self, request: Request, client_id: str) -> Response:
+        services.client_delete(workspace=self.workspace, client_id=client_id, token=bearer_token(request))
+        return Response(status=HTTPStatus.NO_CONTENT)

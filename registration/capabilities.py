@@ -1,0 +1,34 @@
+"""What this server offers: the single source for discovery and for metadata validation."""
+
+from __future__ import annotations
+
+from registration.metadata import ServerCapabilities
+from registration.models import DCRSettings
+from tenants.models import Workspace
+
+# The scope that lets a client register others; never granted by DCR, never advertised.
+DCR_REGISTER_SCOPE = "dcr_register"
+
+GRANT_TYPES_SUPPORTED = ("authorization_code", "refresh_token", "client_credentials")
+RESPONSE_TYPES_SUPPORTED = ("code",)
+RESPONSE_MODES_SUPPORTED = ("query",)
+TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED = ("client_secret_basic", "client_secret_post", "none")
+CODE_CHALLENGE_METHODS_SUPPORTED = ("S256",)  # RFC 9700 §2.1.1: not "plain"
+ID_TOKEN_SIGNING_ALGS_SUPPORTED = ("RS256",)
+SUBJECT_TYPES_SUPPORTED = ("public",)
+
+
+def scopes_supported(workspace: Workspace) -> list[str]:
+    return [scope for scope in workspace.scopes_supported if scope != DCR_REGISTER_SCOPE]
+
+
+def capabilities_for(workspace: Workspace, settings: DCRSettings) -> ServerCapabilities:
+    offered = scopes_supported(workspace)
+    return ServerCapabilities(
+        scopes_supported=frozenset(offered),
+        default_scopes=tuple(scope for scope in settings.default_scopes if scope in offered),
+        grant_types_supported=frozenset(GRANT_TYPES_SUPPORTED),
+        response_types_supported=frozenset(RESPONSE_TYPES_SUPPORTED),
+        token_endpoint_auth_methods_supported=frozenset(TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED),
+        id_token_signing_algs_supported=frozenset(ID_TOKEN_SIGNING_ALGS_SUPPORTED),
+    )

@@ -1,0 +1,155 @@
+"""DCR settings per workspace, registered clients and registration access tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db import models
+from django.utils import timezone
+from oauth2_provider.models import AbstractApplication
+
+from dcr_server import crypto
+from tenants.models import Workspace
+
+DEFAULT_RAT_TTL_SECONDS = 30 * 24 * 3600  # the seed: "By default, this token is valid for 30 days"
+
+
+def default_dcr_scopes() -> list[str]:
+    return ["openid", "profile", "email"]
+
+
+class TokenRotation(models.TextChoices):
+    """When a registration access token is replaced by a new one (RFC 7592 §3 allows either)."""
+
+    READ_AND_UPDATE = "read_and_update", "On every read and update"
+    UPDATE = "update", "On update only"
+    NEVER = "never", "Never"
+
+
+class DCRSettings(models.Model):
+    """The "DCR" tab of OAuth > Authorization Server > Client Registration."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="dcr_settings"
+    )
+    enabled = models.BooleanField("enable dynamic client registration", default=False)
+    registration_access_token_ttl = models.PositiveIntegerField(
+        "registration access token lifetime (seconds)", default=DEFAULT_RAT_TTL_SECONDS
+    )
+    token_rotation = models.CharField(
+        "rotate the registration access token",
+        max_length=20,
+        choices=TokenRotation.choices,
+        default=TokenRotation.READ_AND_UPDATE,
+    )
+    default_scopes = models.JSONField(
+        default=default_dcr_scopes,
+        help_text="Granted to a registering client that asks for no scope.",
+    )
+    client_secret_ttl = models.PositiveIntegerField(
+        "client secret lifetime (seconds, 0 = never expires)", default=0
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "DCR settings"
+        verbose_name_plural = "DCR settings"
+
+    def __str__(self) -> str:
+        return f"DCR settings of {self.workspace.label}"
+
+
+# RFC 7591 grant type names -> the DOT constants its validator asks about.
+_DOT_GRANTS = {
+    "authorization_code": AbstractApplication.GRANT_AUTHORIZATION_CODE,
+    "client_credentials": AbstractApplication.GRANT_CLIENT_CREDENTIALS,
+    "implicit": AbstractApplication.GRANT_IMPLICIT,
+}
+
+
+class Client(AbstractApplication):
+    """An OAuth client of one workspace, with its full registered metadata.
+
+    DOT's stock application allows one grant type; ``grant_types`` holds the RFC 7591 list.
+    The client secret is never stored in clear: ``client_secret_encrypted`` holds it encrypted
+    and the inherited ``client_secret`` field is replaced by a decrypting property.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="clients")
+    client_secret = None  # type: ignore[assignment]  # replaced by the property below
+    hash_client_secret = False  # type: ignore[assignment]  # encrypted, not hashed
+    client_secret_encrypted = models.TextField(blank=True, default="")
+    client_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    grant_types = models.JSONField(default=list)
+    response_types = models.JSONField(default=list)
+    token_endpoint_auth_method = models.CharField(max_length=32, default="client_secret_basic")
+    scope = models.TextField(blank=True, default="", help_text="Granted scopes, space-separated.")
+    software_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    metadata = models.JSONField(default=dict, help_text="The registered client metadata.")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        verbose_name = "application"
+        indexes = [models.Index(fields=["workspace", "registration_source"])]
+
+    # -- secrets -------------------------------------------------------------------------------
+    @property  # type: ignore[no-redef]
+    def client_secret(self) -> str:
+        """The plain client secret ('' for a public client)."""
+        if not self.client_secret_encrypted:
+            return ""
+        return crypto.decrypt(self.client_secret_encrypted)
+
+    def set_client_secret(self, secret: str, *, expires_at: datetime | None) -> None:
+        self.client_secret_encrypted = crypto.encrypt(secret) if secret else ""
+        self.client_secret_expires_at = expires_at
+
+    @property
+    def is_public(self) -> bool:
+        return self.client_type == AbstractApplication.CLIENT_PUBLIC
+
+    def client_secret_expired(self, now: datetime | None = None) -> bool:
+        if self.client_secret_expires_at is None:
+            return False
+        return (now or timezone.now()) >= self.client_secret_expires_at
+
+    # -- what DOT asks ---------------------------------------------------------------------------
+    def allows_grant_type(self, *grant_types: str) -> bool:
+        allowed = {_DOT_GRANTS[name] for name in self.grant_types if name in _DOT_GRANTS}
+        return bool(allowed.intersection(grant_types))
+
+    def get_allowed_schemes(self) -> list[str]:
+        """Schemes of the registered redirect URIs (RFC 8252 §7.1 private-use schemes included)."""
+        schemes = {urlsplit(uri).scheme.lower() for uri in self.redirect_uris.split()}
+        return sorted(schemes) or ["https"]
+
+    def is_usable(self, request: Any) -> bool:
+        # RFC 7591 §3.2.1: after client_secret_expires_at the secret no longer authenticates.
+        return self.is_public or not self.client_secret_expired()
+
+    @property
+    def jwk_key(self) -> Any:
+        """The workspace's ID token signing key (DOT signs ID tokens with this)."""
+        from tenants.keys import active_signing_jwk
+
+        return active_signing_jwk(self.workspace)
+
+
+class RegistrationAccessToken(models.Model):
+    """RFC 7592 §1: the bearer token that manages one client; stored only as a SHA-256 digest."""
+
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, related_name="registration_access_token"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"registration access token of {self.client_id}"
+
+    def expires_in(self, now: datetime | None = None) -> int:
+        return max(0, round((self.expires_at - (now or timezone.now())).total_seconds()))

@@ -1,0 +1,83 @@
+"""Registration access tokens (RFC 7592 §1): issue, authenticate, rotate. Stored as SHA-256 digests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from dcr_server import crypto
+from registration.errors import InvalidToken
+from registration.models import Client, RegistrationAccessToken
+from tenants.models import Workspace
+
+INVALID_TOKEN_DESCRIPTION = (
+    "The registration access token is missing, invalid, expired or not valid for this client."
+)
+
+
+def issue(*, client: Client, ttl_seconds: int) -> tuple[str, RegistrationAccessToken]:
+    """A new token for ``client``, replacing any previous one (which stops working at once)."""
+    token = crypto.new_token()
+    now = timezone.now()
+    record, _ = RegistrationAccessToken.objects.update_or_create(
+        client=client,
+        defaults={
+            "digest": crypto.token_digest(token),
+            "expires_at": now + timedelta(seconds=ttl_seconds),
+            "created_at": now,
+        },
+    )
+    return token, record
+
+
+def authenticate(
+    *, workspace: Workspace, client_id: str, presented: str, lock: bool = True
+) -> RegistrationAccessToken:
+    """The token record when ``presented`` manages ``client_id`` in ``workspace``.
+
+    With ``lock`` it must run inside ``transaction.atomic``: on PostgreSQL the row stays locked
+    until commit, so two requests with one token are serialized. Unknown client, wrong, expired or missing token all
+    raise the same InvalidToken (RFC 7592 §2: 401, with nothing revealed about which).
+    """
+    if not presented or not client_id or "\x00" in client_id or len(client_id) > 255:
+        raise InvalidToken(INVALID_TOKEN_DESCRIPTION)
+    records = RegistrationAccessToken.objects.select_related("client__workspace__tenant")
+    if lock:
+        records = records.select_for_update(of=("self",))
+    record = records.filter(client__workspace=workspace, client__client_id=client_id).first()
+    presented_digest = crypto.token_digest(presented)
+    if record is None:
+        # Compare anyway so an unknown client costs the same as a wrong token.
+        crypto.digests_equal(presented_digest, "0" * 64)
+        raise InvalidToken(INVALID_TOKEN_DESCRIPTION)
+    if not crypto.digests_equal(record.digest, presented_digest):
+        raise InvalidToken(INVALID_TOKEN_DESCRIPTION)
+    if record.expires_at <= timezone.now():
+        raise InvalidToken("The registration access token has expired.")
+    return record
+
+
+def rotate(*, record: RegistrationAccessToken, ttl_seconds: int) -> tuple[str, RegistrationAccessToken]:
+    """Replace the token atomically: a compare-and-swap on the old digest.
+
+    If another request rotated it first (a race SQLite cannot lock against), this one fails.
+    """
+    token = crypto.new_token()
+    now = timezone.now()
+    new_digest = crypto.token_digest(token)
+    expires_at = now + timedelta(seconds=ttl_seconds)
+    swapped = RegistrationAccessToken.objects.filter(pk=record.pk, digest=record.digest).update(
+        digest=new_digest, expires_at=expires_at, created_at=now
+    )
+    if swapped != 1:
+        raise InvalidToken(INVALID_TOKEN_DESCRIPTION)
+    record.digest, record.expires_at, record.created_at = new_digest, expires_at, now
+    return token, record
+
+
+def consume(*, record: RegistrationAccessToken) -> None:
+    """Delete the token (with its compare-and-swap): used when the client is deleted."""
+    deleted, _ = RegistrationAccessToken.objects.filter(pk=record.pk, digest=record.digest).delete()
+    if deleted != 1:
+        raise InvalidToken(INVALID_TOKEN_DESCRIPTION)

@@ -1,0 +1,69 @@
+"""Fixtures shared by the whole suite: workspaces, an HTTP client and registration helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client as HttpClient
+
+from registration.models import DCRSettings
+from tenants.models import Workspace
+from tenants.services import workspace_create
+from tests.helpers import SERVICE_CLIENT, WEB_CLIENT, post_json, ws_url
+
+RegisterFn = Callable[..., Any]
+
+
+@pytest.fixture
+def api() -> HttpClient:
+    return HttpClient(HTTP_HOST="testserver")
+
+
+@pytest.fixture
+def workspace(db: None) -> Workspace:
+    """default/default (made by the data migration) with DCR enabled."""
+    ws = Workspace.objects.select_related("tenant").get(tenant__slug="default", slug="default")
+    DCRSettings.objects.filter(workspace=ws).update(enabled=True)
+    ws.refresh_from_db()
+    return ws
+
+
+@pytest.fixture
+def other_workspace(db: None) -> Workspace:
+    """acme/prod: a second tenant's workspace, DCR enabled, for isolation tests."""
+    ws = workspace_create(tenant_slug="acme", workspace_slug="prod")
+    DCRSettings.objects.filter(workspace=ws).update(enabled=True)
+    ws.refresh_from_db()
+    return ws
+
+
+@pytest.fixture
+def register(api: HttpClient, workspace: Workspace) -> RegisterFn:
+    """POST metadata to a workspace's registration endpoint; returns the response."""
+
+    def _register(metadata: Any = None, *, on: Workspace | None = None, **extra: Any) -> Any:
+        target = on or workspace
+        body = WEB_CLIENT if metadata is None else metadata
+        return post_json(api, ws_url(target, "/oauth2/register"), body, **extra)
+
+    return _register
+
+
+@pytest.fixture
+def registered(register: RegisterFn) -> dict[str, Any]:
+    """A registered confidential web client's registration response body."""
+    response = register()
+    assert response.status_code == 201, response.content
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture
+def service_client(register: RegisterFn) -> dict[str, Any]:
+    """A registered client_credentials-only client."""
+    response = register(SERVICE_CLIENT)
+    assert response.status_code == 201, response.content
+    body: dict[str, Any] = response.json()
+    return body
