@@ -46,7 +46,9 @@ def token_digest(token: str) -> str:
 
 def digests_equal(a: str, b: str) -> bool:
     """Constant-time comparison of two strings."""
-    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+    return hmac.compare_digest(
+        a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass")
+    )
 
 
 def _fernet_key(material: str) -> bytes:

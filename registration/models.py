@@ -78,8 +78,7 @@ class Client(AbstractApplication):
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="clients")
-    client_secret = None  # type: ignore[assignment]  # replaced by the property below
-    hash_client_secret = False  # type: ignore[assignment]  # encrypted, not hashed
+    hash_client_secret = False  # encrypted, never hashed (DOT's field is replaced by this value)
     client_secret_encrypted = models.TextField(blank=True, default="")
     client_secret_expires_at = models.DateTimeField(null=True, blank=True)
     grant_types = models.JSONField(default=list)
@@ -96,7 +95,7 @@ class Client(AbstractApplication):
         indexes = [models.Index(fields=["workspace", "registration_source"])]
 
     # -- secrets -------------------------------------------------------------------------------
-    @property  # type: ignore[no-redef]
+    @property  # replaces DOT's client_secret column: the secret is only stored encrypted
     def client_secret(self) -> str:
         """The plain client secret ('' for a public client)."""
         if not self.client_secret_encrypted:

@@ -19,7 +19,9 @@ def _checksum(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def introspect(*, workspace: Workspace, issuer: str, token: str, hint: str | None) -> dict[str, Any]:
+def introspect(
+    *, workspace: Workspace, issuer: str, token: str, hint: str | None
+) -> dict[str, Any]:
     """RFC 7662 §2.2: ``{"active": false}`` for anything unknown, expired, revoked or foreign."""
     if not token or len(token) > 4096:
         return dict(INACTIVE)

@@ -85,24 +85,40 @@ class WorkspaceOAuth2Validator(OAuth2Validator):
             return False
         return bool(request.client.token_endpoint_auth_method == "client_secret_post")
 
-    def authenticate_client_id(self, client_id: str, request: Request, *args: Any, **kwargs: Any) -> bool:
+    def authenticate_client_id(
+        self, client_id: str, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
         # A public client (token_endpoint_auth_method "none") identifies itself by client_id only.
         client = self._load_application(client_id, request)
         return client is not None and client.token_endpoint_auth_method == "none"
 
     def validate_grant_type(
-        self, client_id: str, grant_type: str, client: Client, request: Request, *args: Any, **kwargs: Any
+        self,
+        client_id: str,
+        grant_type: str,
+        client: Client,
+        request: Request,
+        *args: Any,
+        **kwargs: Any,
     ) -> bool:
         # RFC 7591 §2: the client may use only the grant types it registered.
         return grant_type in request.client.grant_types
 
     def validate_response_type(
-        self, client_id: str, response_type: str, client: Client, request: Request, *args: Any, **kwargs: Any
+        self,
+        client_id: str,
+        response_type: str,
+        client: Client,
+        request: Request,
+        *args: Any,
+        **kwargs: Any,
     ) -> bool:
         # RFC 7591 §2: only registered response types; this server offers "code" alone.
         return response_type == "code" and "code" in client.response_types
 
-    def save_bearer_token(self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any) -> Any:
+    def save_bearer_token(
+        self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any
+    ) -> Any:
         client: Client = request.client
         # A refresh token only for a client that registered the refresh_token grant (RFC 7591 §2).
         if "refresh_token" not in client.grant_types:

@@ -3,25 +3,58 @@ JWKS and RFC 7662 introspection."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from oauth2_provider.exceptions import FatalClientError
 from oauth2_provider.oauth2_backends import OAuthLibCore, get_oauthlib_core
 from oauth2_provider.views import AuthorizationView, RevokeTokenView, TokenView, UserInfoView
+from oauthlib.oauth2.rfc6749.errors import InvalidClientIdError
 
 from dcr_server.oauth.discovery import discovery_document
 from dcr_server.oauth.introspection import introspect
-from tenants.context import current_context
+from registration.models import Client
+from tenants.context import current_context, current_workspace
 from tenants.keys import public_jwks
-from tenants.resolve import workspace_view
+from tenants.resolve import ViewFunc, workspace_view
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
-token = workspace_view(TokenView.as_view())
-authorize = workspace_view(AuthorizationView.as_view())
-revoke = workspace_view(RevokeTokenView.as_view())
+
+class WorkspaceAuthorizationView(AuthorizationView):
+    def form_valid(self, form: Any) -> HttpResponse:
+        # DOT's form_valid loads the client with an unscoped .get(): an unknown client_id was a 500.
+        client_id = form.cleaned_data.get("client_id")
+        if not Client.objects.filter(workspace=current_workspace(), client_id=client_id).exists():
+            # RFC 6749 §4.1.2.1: an invalid client_id is shown to the user, never redirected to.
+            error = FatalClientError(error=InvalidClientIdError())
+            response: HttpResponse = self.error_response(error, None)
+            return response
+        valid: HttpResponse = super().form_valid(form)
+        return valid
+
+
+def basic_challenge(view: ViewFunc) -> ViewFunc:
+    """RFC 6749 §5.2: a 401 after HTTP Basic client authentication MUST challenge with Basic
+    (oauthlib always answers ``WWW-Authenticate: Bearer``)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        scheme = request.META.get("HTTP_AUTHORIZATION", "").strip().partition(" ")[0]
+        if response.status_code == 401 and scheme.lower() == "basic":
+            response["WWW-Authenticate"] = 'Basic realm="oauth2", error="invalid_client"'
+        return response
+
+    return wrapper
+
+
+token = basic_challenge(workspace_view(TokenView.as_view()))
+authorize = workspace_view(WorkspaceAuthorizationView.as_view())
+revoke = basic_challenge(workspace_view(RevokeTokenView.as_view()))
 userinfo = workspace_view(UserInfoView.as_view())
 
 

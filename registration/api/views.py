@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -27,6 +28,7 @@ from registration.errors import (
 )
 from registration.selectors import dcr_settings_for
 from registration.tokens import INVALID_TOKEN_DESCRIPTION
+from tenants.context import current_workspace
 from tenants.models import Workspace
 
 JSON_MEDIA_TYPES = {"application/json"}
@@ -36,9 +38,9 @@ class JSONOnlyNegotiation(DefaultContentNegotiation):
     """Always answer JSON, whatever the Accept header asks (errors included)."""
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        renderer = renderers[0]
+        renderer = next(iter(renderers))
         return renderer, str(renderer.media_type)
 
 
@@ -63,8 +65,7 @@ class DCRView(APIView):
 
     @property
     def workspace(self) -> Workspace:
-        workspace: Workspace = self.request.workspace
-        return workspace
+        return current_workspace()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -86,7 +87,9 @@ class DCRView(APIView):
             raise UnsupportedMediaType("Send the client metadata as application/json.")
         if length == 0:
             # RFC 7591 §3.1: the body is a JSON object of client metadata; none was sent.
-            raise InvalidClientMetadata("The request body is empty; send a JSON object of client metadata.")
+            raise InvalidClientMetadata(
+                "The request body is empty; send a JSON object of client metadata."
+            )
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -125,5 +128,7 @@ class ClientConfigurationView(DCRView):
         return Response(client_information(request, issued))
 
     def delete(self, request: Request, client_id: str) -> Response:
-        services.client_delete(workspace=self.workspace, client_id=client_id, token=bearer_token(request))
+        services.client_delete(
+            workspace=self.workspace, client_id=client_id, token=bearer_token(request)
+        )
         return Response(status=HTTPStatus.NO_CONTENT)

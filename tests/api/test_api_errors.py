@@ -59,7 +59,9 @@ def test_empty_json_body_is_invalid_client_metadata_rfc7591_3_1(
     "content_type",
     ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x", ""],
 )
-def test_wrong_content_type_is_415(api: HttpClient, workspace: Workspace, content_type: str) -> None:
+def test_wrong_content_type_is_415(
+    api: HttpClient, workspace: Workspace, content_type: str
+) -> None:
     response = api.generic("POST", REGISTER, data=b"{}", content_type=content_type)
 
     _assert_json_error(response, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "invalid_request")
@@ -67,7 +69,9 @@ def test_wrong_content_type_is_415(api: HttpClient, workspace: Workspace, conten
 
 def test_json_with_charset_parameter_is_accepted(api: HttpClient, workspace: Workspace) -> None:
     response = api.post(
-        REGISTER, data=b'{"grant_types": ["client_credentials"]}', content_type="application/json; charset=utf-8"
+        REGISTER,
+        data=b'{"grant_types": ["client_credentials"]}',
+        content_type="application/json; charset=utf-8",
     )
 
     assert response.status_code == HTTPStatus.CREATED
@@ -110,7 +114,9 @@ def test_unknown_workspace_is_404_json(api: HttpClient, db: None) -> None:
 
 
 @pytest.mark.parametrize("method", ["get", "patch", "delete"])
-def test_wrong_method_on_register_is_405_json(api: HttpClient, workspace: Workspace, method: str) -> None:
+def test_wrong_method_on_register_is_405_json(
+    api: HttpClient, workspace: Workspace, method: str
+) -> None:
     response = getattr(api, method)(REGISTER)
 
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED

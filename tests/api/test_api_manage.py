@@ -34,7 +34,9 @@ def _update_body(registered: dict[str, Any], **changes: Any) -> dict[str, Any]:
 # --- read -----------------------------------------------------------------------------------
 
 
-def test_read_returns_the_registration_rfc7592_2_1(api: HttpClient, registered: dict[str, Any]) -> None:
+def test_read_returns_the_registration_rfc7592_2_1(
+    api: HttpClient, registered: dict[str, Any]
+) -> None:
     response = api.get(_uri(registered), **bearer(registered["registration_access_token"]))
 
     assert response.status_code == HTTPStatus.OK
@@ -80,7 +82,9 @@ def test_never_rotation_keeps_the_token(
     DCRSettings.objects.filter(workspace=workspace).update(token_rotation=TokenRotation.NEVER)
     token = registered["registration_access_token"]
 
-    put_json(api, _uri(registered), _update_body(registered, client_name="Renamed"), **bearer(token))
+    put_json(
+        api, _uri(registered), _update_body(registered, client_name="Renamed"), **bearer(token)
+    )
 
     assert api.get(_uri(registered), **bearer(token)).json()["client_name"] == "Renamed"
 
@@ -101,8 +105,12 @@ def test_missing_or_wrong_token_is_401_with_challenge_rfc6750_3_1(
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_bearer_scheme_is_case_insensitive_rfc7235_2_1(api: HttpClient, registered: dict[str, Any]) -> None:
-    response = api.get(_uri(registered), HTTP_AUTHORIZATION=f"bearer {registered['registration_access_token']}")
+def test_bearer_scheme_is_case_insensitive_rfc7235_2_1(
+    api: HttpClient, registered: dict[str, Any]
+) -> None:
+    response = api.get(
+        _uri(registered), HTTP_AUTHORIZATION=f"bearer {registered['registration_access_token']}"
+    )
 
     assert response.status_code == HTTPStatus.OK
 
@@ -115,9 +123,12 @@ def test_expired_token_is_401_rfc7592_2(api: HttpClient, registered: dict[str, A
     assert response.status_code == HTTPStatus.UNAUTHORIZED
 
 
-def test_unknown_client_is_401_not_404_rfc7592_2_1(api: HttpClient, registered: dict[str, Any]) -> None:
+def test_unknown_client_is_401_not_404_rfc7592_2_1(
+    api: HttpClient, registered: dict[str, Any]
+) -> None:
     response = api.get(
-        "/default/default/oauth2/register/no-such-client", **bearer(registered["registration_access_token"])
+        "/default/default/oauth2/register/no-such-client",
+        **bearer(registered["registration_access_token"]),
     )
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
@@ -143,7 +154,9 @@ def test_update_replaces_metadata_rfc7592_2_2(api: HttpClient, registered: dict[
         logo_uri="https://app.example.com/logo.png",
     )
 
-    response = put_json(api, _uri(registered), body, **bearer(registered["registration_access_token"]))
+    response = put_json(
+        api, _uri(registered), body, **bearer(registered["registration_access_token"])
+    )
 
     assert response.status_code == HTTPStatus.OK, response.content
     updated = response.json()
@@ -156,20 +169,28 @@ def test_update_replaces_metadata_rfc7592_2_2(api: HttpClient, registered: dict[
     assert client.name == "Renamed"
 
 
-def test_omitted_fields_are_removed_on_update_rfc7592_2_2(api: HttpClient, registered: dict[str, Any]) -> None:
+def test_omitted_fields_are_removed_on_update_rfc7592_2_2(
+    api: HttpClient, registered: dict[str, Any]
+) -> None:
     token = registered["registration_access_token"]
     with_logo = _update_body(registered, logo_uri="https://app.example.com/logo.png")
-    token = put_json(api, _uri(registered), with_logo, **bearer(token)).json()["registration_access_token"]
+    token = put_json(api, _uri(registered), with_logo, **bearer(token)).json()[
+        "registration_access_token"
+    ]
 
     response = put_json(api, _uri(registered), _update_body(registered), **bearer(token))
 
     assert "logo_uri" not in response.json()
 
 
-def test_matching_client_secret_may_be_sent_rfc7592_2_2(api: HttpClient, registered: dict[str, Any]) -> None:
+def test_matching_client_secret_may_be_sent_rfc7592_2_2(
+    api: HttpClient, registered: dict[str, Any]
+) -> None:
     body = _update_body(registered, client_secret=registered["client_secret"])
 
-    response = put_json(api, _uri(registered), body, **bearer(registered["registration_access_token"]))
+    response = put_json(
+        api, _uri(registered), body, **bearer(registered["registration_access_token"])
+    )
 
     assert response.status_code == HTTPStatus.OK
 
@@ -206,15 +227,21 @@ def test_bad_update_is_refused_changes_nothing_and_keeps_the_token_rfc7592_2_2(
 def test_update_with_a_wrong_token_and_a_bad_body_is_401_first_rfc7592_2(
     api: HttpClient, registered: dict[str, Any]
 ) -> None:
-    response = api.put(_uri(registered), data=b"{", content_type="application/json", **bearer("nope"))
+    response = api.put(
+        _uri(registered), data=b"{", content_type="application/json", **bearer("nope")
+    )
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
 
 
-def test_switching_to_public_drops_the_secret_rfc7592_2_2(api: HttpClient, registered: dict[str, Any]) -> None:
+def test_switching_to_public_drops_the_secret_rfc7592_2_2(
+    api: HttpClient, registered: dict[str, Any]
+) -> None:
     body = _update_body(registered, token_endpoint_auth_method="none")
 
-    response = put_json(api, _uri(registered), body, **bearer(registered["registration_access_token"]))
+    response = put_json(
+        api, _uri(registered), body, **bearer(registered["registration_access_token"])
+    )
 
     assert response.status_code == HTTPStatus.OK, response.content
     assert "client_secret" not in response.json()
@@ -237,7 +264,9 @@ def test_delete_removes_client_and_its_tokens_rfc7592_2_3(
     assert token.status_code == HTTPStatus.OK
     assert AccessToken.objects.count() == 1
 
-    response = api.delete(_uri(service_client), **bearer(service_client["registration_access_token"]))
+    response = api.delete(
+        _uri(service_client), **bearer(service_client["registration_access_token"])
+    )
 
     assert response.status_code == HTTPStatus.NO_CONTENT
     assert response.content == b""

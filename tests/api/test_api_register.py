@@ -133,7 +133,10 @@ def test_language_tagged_fields_are_kept_rfc7591_2_2(register: Any) -> None:
         ({"grant_types": ["password"]}, "invalid_client_metadata"),
         ({"grant_types": "client_credentials"}, "invalid_client_metadata"),
         ({**SERVICE_CLIENT, "token_endpoint_auth_method": "none"}, "invalid_client_metadata"),
-        ({**SERVICE_CLIENT, "jwks": {"keys": []}, "jwks_uri": "https://a.example/j"}, "invalid_client_metadata"),
+        (
+            {**SERVICE_CLIENT, "jwks": {"keys": []}, "jwks_uri": "https://a.example/j"},
+            "invalid_client_metadata",
+        ),
         ({**SERVICE_CLIENT, "client_name": 7}, "invalid_client_metadata"),
     ],
 )

@@ -43,7 +43,9 @@ def test_registration_token_is_stored_as_sha256_digest(registered: dict[str, Any
     assert record.digest == expected
 
 
-def test_access_tokens_are_stored_as_checksums_rfc9700_4_14(api: Any, service_client: dict[str, Any]) -> None:
+def test_access_tokens_are_stored_as_checksums_rfc9700_4_14(
+    api: Any, service_client: dict[str, Any]
+) -> None:
     response = api.post(
         "/default/default/oauth2/token",
         {"grant_type": "client_credentials"},
@@ -57,7 +59,7 @@ def test_access_tokens_are_stored_as_checksums_rfc9700_4_14(api: Any, service_cl
 
 def test_raw_sql_finds_no_secret(registered: dict[str, Any]) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {Client._meta.db_table}")  # noqa: S608
+        cursor.execute(f"SELECT * FROM {Client._meta.db_table}")
         rows = json.dumps(cursor.fetchall(), default=str)
 
     assert registered["client_secret"] not in rows
