@@ -1,0 +1,87 @@
+"""Housekeeping behind ``dcr cleanup``: expired registration access tokens and OAuth tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from oauth2_provider.models import (
+    clear_expired,
+    get_access_token_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
+
+from registration.models import RegistrationAccessToken
+
+
+@dataclass(frozen=True)
+class CleanupCounts:
+    """Rows deleted (or, in a dry run, that would be deleted).
+
+    ``refresh_tokens`` is ``None`` in a dry run: DOT's rules for them (grace period, reuse
+    protection, orphans) are not estimated here.
+    """
+
+    registration_access_tokens: int
+    access_tokens: int
+    id_tokens: int
+    grants: int
+    refresh_tokens: int | None
+
+
+def _oauth_models() -> tuple[type[Model], type[Model], type[Model], type[Model]]:
+    return (
+        get_access_token_model(),
+        get_id_token_model(),
+        get_grant_model(),
+        get_refresh_token_model(),
+    )
+
+
+def _expired_registration_tokens(now: datetime) -> int:
+    return RegistrationAccessToken.objects.filter(expires_at__lte=now).count()
+
+
+def cleanup_preview(*, now: datetime | None = None) -> CleanupCounts:
+    """What :func:`cleanup_expired` would delete, without deleting anything."""
+    now = now or timezone.now()
+    access_token, id_token, grant, _ = _oauth_models()
+    return CleanupCounts(
+        registration_access_tokens=_expired_registration_tokens(now),
+        # The same conditions as DOT's clear_expired(): an access token with a live refresh
+        # token stays (the refresh token anchors it), an ID token goes with its access token.
+        access_tokens=access_token._default_manager.filter(
+            refresh_token__isnull=True, expires__lt=now
+        ).count(),
+        id_tokens=id_token._default_manager.filter(
+            access_token__isnull=True, expires__lt=now
+        ).count(),
+        grants=grant._default_manager.filter(expires__lt=now).count(),
+        refresh_tokens=None,
+    )
+
+
+def cleanup_expired(*, now: datetime | None = None) -> CleanupCounts:
+    """Delete expired registration access tokens, then DOT's expired tokens and grants."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        rat_deleted, _ = RegistrationAccessToken.objects.filter(expires_at__lte=now).delete()
+    models = _oauth_models()
+    before = [model._default_manager.count() for model in models]
+    clear_expired()  # DOT's own rules; it returns nothing, so count the rows around it.
+    after = [model._default_manager.count() for model in models]
+    access_tokens, id_tokens, grants, refresh_tokens = (
+        b - a for b, a in zip(before, after, strict=True)
+    )
+    return CleanupCounts(
+        registration_access_tokens=rat_deleted,
+        access_tokens=access_tokens,
+        id_tokens=id_tokens,
+        grants=grants,
+        refresh_tokens=refresh_tokens,
+    )

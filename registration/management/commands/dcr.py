@@ -1,0 +1,169 @@
+"""``dcr show|configure|clients|reissue-token|delete|cleanup``: DCR administration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from registration import maintenance, services
+from registration.cli import (
+    client_from_id,
+    dcr_settings_data,
+    one_line,
+    table,
+    to_json,
+    workspace_from_label,
+)
+from registration.models import Client, DCRSettings
+from registration.selectors import clients_list, dcr_settings_for
+
+MIN_RAT_TTL = 60
+MAX_RAT_TTL = 10 * 365 * 24 * 3600  # ten years
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _source(client: Client) -> str:
+    # CONTRACT: `dcr` for dynamically registered clients, `manual` otherwise.
+    return "dcr" if client.registration_source == Client.RegistrationSource.DCR else "manual"
+
+
+def _client_data(client: Client) -> dict[str, Any]:
+    return {
+        "client_id": client.client_id,
+        "client_name": client.name,
+        "registration_source": _source(client),
+        "created_at": _iso(client.created),
+        "last_used_at": _iso(client.last_used_at),
+    }
+
+
+class Command(BaseCommand):
+    help = "Manage Dynamic Client Registration: settings, clients, tokens, cleanup."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        show = actions.add_parser("show", help="print a workspace's DCR settings as JSON")
+        show.add_argument("label", metavar="TENANT/WORKSPACE")
+
+        configure = actions.add_parser("configure", help="change a workspace's DCR settings")
+        configure.add_argument("label", metavar="TENANT/WORKSPACE")
+        switch = configure.add_mutually_exclusive_group()
+        switch.add_argument(
+            "--enable", dest="enabled", action="store_const", const=True, help="turn DCR on"
+        )
+        switch.add_argument(
+            "--disable", dest="enabled", action="store_const", const=False, help="turn DCR off"
+        )
+        configure.add_argument(
+            "--rat-ttl",
+            type=int,
+            metavar="SECONDS",
+            help=f"registration access token lifetime ({MIN_RAT_TTL}..{MAX_RAT_TTL} seconds)",
+        )
+
+        clients = actions.add_parser("clients", help="list a workspace's clients")
+        clients.add_argument("label", metavar="TENANT/WORKSPACE")
+        clients.add_argument("--json", action="store_true", help="print a JSON list")
+
+        reissue = actions.add_parser("reissue-token", help="new registration access token")
+        reissue.add_argument("client_id", metavar="CLIENT_ID")
+
+        delete = actions.add_parser("delete", help="delete a client with its tokens")
+        delete.add_argument("client_id", metavar="CLIENT_ID")
+
+        cleanup = actions.add_parser("cleanup", help="delete expired tokens and grants")
+        cleanup.add_argument("--dry-run", action="store_true", help="count only, delete nothing")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        handlers: dict[str, Callable[[dict[str, Any]], None]] = {
+            "show": self._show,
+            "configure": self._configure,
+            "clients": self._clients,
+            "reissue-token": self._reissue_token,
+            "delete": self._delete,
+            "cleanup": self._cleanup,
+        }
+        handlers[options["action"]](options)
+
+    def _show(self, options: dict[str, Any]) -> None:
+        workspace = workspace_from_label(options["label"])
+        self.stdout.write(to_json(dcr_settings_data(dcr_settings_for(workspace=workspace))))
+
+    def _configure(self, options: dict[str, Any]) -> None:
+        workspace = workspace_from_label(options["label"])
+        ttl: int | None = options["rat_ttl"]
+        if ttl is not None and not MIN_RAT_TTL <= ttl <= MAX_RAT_TTL:
+            raise CommandError(
+                f"--rat-ttl must be between {MIN_RAT_TTL} and {MAX_RAT_TTL} seconds, not {ttl}"
+            )
+        enabled: bool | None = options["enabled"]
+        with transaction.atomic():
+            dcr_settings_for(workspace=workspace)  # creates a missing row before locking it
+            dcr = DCRSettings.objects.select_for_update().get(workspace=workspace)
+            if enabled is not None:
+                dcr.enabled = enabled
+            if ttl is not None:
+                dcr.registration_access_token_ttl = ttl
+            dcr.save()
+        self.stdout.write(to_json(dcr_settings_data(dcr)))
+
+    def _clients(self, options: dict[str, Any]) -> None:
+        workspace = workspace_from_label(options["label"])
+        clients = list(clients_list(workspace=workspace))
+        if options["json"]:
+            self.stdout.write(to_json([_client_data(client) for client in clients]))
+            return
+        if not clients:
+            self.stdout.write(f"No clients in {workspace.label}.")
+            return
+        rows = [["CLIENT ID", "NAME", "DCR", "CREATED", "LAST USED"]]
+        for client in clients:
+            data = _client_data(client)
+            rows.append(
+                [
+                    client.client_id,
+                    one_line(client.name) or "-",
+                    "DCR" if data["registration_source"] == "dcr" else "",
+                    client.created.strftime("%Y-%m-%d %H:%M"),
+                    client.last_used_at.strftime("%Y-%m-%d %H:%M") if client.last_used_at else "-",
+                ]
+            )
+        for line in table(rows):
+            self.stdout.write(line)
+
+    def _reissue_token(self, options: dict[str, Any]) -> None:
+        issued = services.token_reissue(client=client_from_id(options["client_id"]))
+        data = {
+            "client_id": issued.client.client_id,
+            "registration_access_token": issued.registration_access_token,
+            "registration_access_token_expires_in": issued.registration_access_token_expires_in,
+        }
+        self.stdout.write(to_json(data))
+
+    def _delete(self, options: dict[str, Any]) -> None:
+        client = client_from_id(options["client_id"])
+        label, client_id = client.workspace.label, client.client_id
+        services.client_delete_by_admin(client=client)
+        self.stdout.write(f"Deleted client {client_id} from {label}.")
+
+    def _cleanup(self, options: dict[str, Any]) -> None:
+        dry_run: bool = options["dry_run"]
+        counts = maintenance.cleanup_preview() if dry_run else maintenance.cleanup_expired()
+        verb = "to delete" if dry_run else "deleted"
+        self.stdout.write(
+            f"Expired registration access tokens {verb}: {counts.registration_access_tokens}"
+        )
+        self.stdout.write(f"Expired access tokens {verb}: {counts.access_tokens}")
+        if counts.refresh_tokens is not None:
+            self.stdout.write(f"Refresh tokens {verb}: {counts.refresh_tokens}")
+        self.stdout.write(f"Expired ID tokens {verb}: {counts.id_tokens}")
+        self.stdout.write(f"Expired grants {verb}: {counts.grants}")
+        if dry_run:
+            self.stdout.write("Dry run: nothing was deleted.")
