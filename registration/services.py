@@ -63,7 +63,9 @@ def _apply_metadata(client: Client, metadata: dict[str, Any], settings: DCRSetti
     client.authorization_grant_type = _primary_dot_grant(client.grant_types)
     client.algorithm = AbstractApplication.RS256_ALGORITHM
     client.client_type = (
-        AbstractApplication.CLIENT_PUBLIC if method == "none" else AbstractApplication.CLIENT_CONFIDENTIAL
+        AbstractApplication.CLIENT_PUBLIC
+        if method == "none"
+        else AbstractApplication.CLIENT_CONFIDENTIAL
     )
     if client.client_type == AbstractApplication.CLIENT_PUBLIC:
         client.set_client_secret("", expires_at=None)
@@ -74,7 +76,9 @@ def _apply_metadata(client: Client, metadata: dict[str, Any], settings: DCRSetti
         client.set_client_secret(crypto.new_client_secret(), expires_at=expires_at)
 
 
-def _validate(workspace: Workspace, settings: DCRSettings, raw: Mapping[str, Any]) -> dict[str, Any]:
+def _validate(
+    workspace: Workspace, settings: DCRSettings, raw: Mapping[str, Any]
+) -> dict[str, Any]:
     return validate_client_metadata(raw, capabilities=capabilities_for(workspace, settings))
 
 
@@ -95,7 +99,9 @@ def client_register(
         )
         _apply_metadata(client, metadata, settings)
         client.save()
-        token, record = tokens.issue(client=client, ttl_seconds=settings.registration_access_token_ttl)
+        token, record = tokens.issue(
+            client=client, ttl_seconds=settings.registration_access_token_ttl
+        )
     return IssuedClient(client, token, record.expires_in())
 
 
@@ -125,17 +131,27 @@ def _check_update_request(client: Client, raw: Mapping[str, Any]) -> None:
     if sent_id is None:
         raise InvalidClientMetadata("client_id is required in an update request (RFC 7592 §2.2).")
     if not isinstance(sent_id, str) or not crypto.digests_equal(sent_id, client.client_id):
-        raise InvalidClientMetadata("client_id does not match the client being updated (RFC 7592 §2.2).")
+        raise InvalidClientMetadata(
+            "client_id does not match the client being updated (RFC 7592 §2.2)."
+        )
     # RFC 7592 §2.2: these server-managed fields MUST NOT be included.
     for field in SERVER_MANAGED_FIELDS:
         if field in raw:
-            raise InvalidClientMetadata(f"{field} must not be sent in an update request (RFC 7592 §2.2).")
+            raise InvalidClientMetadata(
+                f"{field} must not be sent in an update request (RFC 7592 §2.2)."
+            )
     # RFC 7592 §2.2: a sent client_secret "MUST match the currently issued client secret".
     if "client_secret" in raw:
         sent_secret = raw["client_secret"]
         current = client.client_secret
-        if not isinstance(sent_secret, str) or not current or not crypto.digests_equal(sent_secret, current):
-            raise InvalidClientMetadata("client_secret does not match the issued client secret (RFC 7592 §2.2).")
+        if (
+            not isinstance(sent_secret, str)
+            or not current
+            or not crypto.digests_equal(sent_secret, current)
+        ):
+            raise InvalidClientMetadata(
+                "client_secret does not match the issued client secret (RFC 7592 §2.2)."
+            )
 
 
 def client_check_token(*, workspace: Workspace, client_id: str, token: str) -> None:
@@ -181,5 +197,7 @@ def token_reissue(*, client: Client) -> IssuedClient:
     """An administrator's new registration access token; the previous one stops working."""
     settings = dcr_settings_for(workspace=client.workspace)
     with transaction.atomic():
-        token, record = tokens.issue(client=client, ttl_seconds=settings.registration_access_token_ttl)
+        token, record = tokens.issue(
+            client=client, ttl_seconds=settings.registration_access_token_ttl
+        )
     return IssuedClient(client, token, record.expires_in())

@@ -58,7 +58,9 @@ def authenticate(
     return record
 
 
-def rotate(*, record: RegistrationAccessToken, ttl_seconds: int) -> tuple[str, RegistrationAccessToken]:
+def rotate(
+    *, record: RegistrationAccessToken, ttl_seconds: int
+) -> tuple[str, RegistrationAccessToken]:
     """Replace the token atomically: a compare-and-swap on the old digest.
 
     If another request rotated it first (a race SQLite cannot lock against), this one fails.

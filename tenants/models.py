@@ -43,7 +43,9 @@ class Workspace(models.Model):
     class Meta:
         ordering = ["tenant__slug", "slug"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "slug"], name="workspace_unique_slug_per_tenant")
+            models.UniqueConstraint(
+                fields=["tenant", "slug"], name="workspace_unique_slug_per_tenant"
+            )
         ]
 
     def __str__(self) -> str:

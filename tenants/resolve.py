@@ -67,7 +67,9 @@ def workspace_view(view: ViewFunc) -> ViewFunc:
     """Resolve ``tenant``/``workspace`` URL kwargs into ``request.workspace`` and the context var."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, tenant: str, workspace: str, **kwargs: Any) -> HttpResponse:
+    def wrapper(
+        request: HttpRequest, *args: Any, tenant: str, workspace: str, **kwargs: Any
+    ) -> HttpResponse:
         found = find_workspace(tenant, workspace)
         if found is None:
             return workspace_not_found()

@@ -34,6 +34,8 @@ def workspace_create(*, tenant_slug: str, workspace_slug: str, name: str = "") -
         tenant, _ = Tenant.objects.get_or_create(slug=tenant_slug, defaults={"name": tenant_slug})
         if Workspace.objects.filter(tenant=tenant, slug=workspace_slug).exists():
             raise WorkspaceError(f"workspace {tenant_slug}/{workspace_slug} already exists")
-        workspace = Workspace.objects.create(tenant=tenant, slug=workspace_slug, name=name or workspace_slug)
+        workspace = Workspace.objects.create(
+            tenant=tenant, slug=workspace_slug, name=name or workspace_slug
+        )
         DCRSettings.objects.create(workspace=workspace)
     return workspace

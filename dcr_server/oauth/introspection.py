@@ -31,7 +31,8 @@ def introspect(
     for lookup in lookups:
         info = lookup(workspace, _checksum(token))
         if info is not None:
-            info["iss"] = issuer
+            if info["active"]:  # an inactive answer carries nothing but "active" (§2.2)
+                info["iss"] = issuer
             return info
     return dict(INACTIVE)
 

@@ -20,10 +20,14 @@ def test_client_of_one_workspace_is_unknown_in_another(
 
     assert api.get(foreign_uri, **bearer(token)).status_code == HTTPStatus.UNAUTHORIZED
     update = {"client_id": registered["client_id"], "grant_types": ["client_credentials"]}
-    assert put_json(api, foreign_uri, update, **bearer(token)).status_code == HTTPStatus.UNAUTHORIZED
+    assert (
+        put_json(api, foreign_uri, update, **bearer(token)).status_code == HTTPStatus.UNAUTHORIZED
+    )
     assert api.delete(foreign_uri, **bearer(token)).status_code == HTTPStatus.UNAUTHORIZED
     # The failed attempts did not consume or change anything at home.
-    home = api.get(registered["registration_client_uri"].removeprefix("http://testserver"), **bearer(token))
+    home = api.get(
+        registered["registration_client_uri"].removeprefix("http://testserver"), **bearer(token)
+    )
     assert home.status_code == HTTPStatus.OK
 
 
@@ -32,7 +36,9 @@ def test_registration_lands_in_the_addressed_workspace(
 ) -> None:
     body = register({"grant_types": ["client_credentials"]}, on=other_workspace).json()
 
-    assert body["registration_client_uri"].startswith("http://testserver/acme/prod/oauth2/register/")
+    assert body["registration_client_uri"].startswith(
+        "http://testserver/acme/prod/oauth2/register/"
+    )
     assert Client.objects.get(client_id=body["client_id"]).workspace == other_workspace
     assert not Client.objects.filter(workspace=workspace).exists()
 
@@ -42,4 +48,7 @@ def test_dcr_is_enabled_per_workspace(api: HttpClient, register: Any, db: None) 
 
     disabled = workspace_create(tenant_slug="quiet", workspace_slug="ws")
 
-    assert register({"grant_types": ["client_credentials"]}, on=disabled).status_code == HTTPStatus.NOT_FOUND
+    assert (
+        register({"grant_types": ["client_credentials"]}, on=disabled).status_code
+        == HTTPStatus.NOT_FOUND
+    )
