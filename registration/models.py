@@ -29,7 +29,13 @@ class TokenRotation(models.TextChoices):
 
 
 class DCRSettings(models.Model):
-    """The "DCR" tab of OAuth > Authorization Server > Client Registration."""
+    """The "DCR" tab of OAuth > Authorization Server > Client Registration.
+
+    The three protections of the seed are switched on independently and combine: an access token
+    with ``dcr_register``; a software statement verified against a key set; a signed request body
+    verified against another key set. Configuring a key set (inline JWKS or JWKS URI) switches its
+    requirement on.
+    """
 
     workspace = models.OneToOneField(
         Workspace, on_delete=models.CASCADE, related_name="dcr_settings"
@@ -51,7 +57,31 @@ class DCRSettings(models.Model):
     client_secret_ttl = models.PositiveIntegerField(
         "client secret lifetime (seconds, 0 = never expires)", default=0
     )
+    protect_by_access_token = models.BooleanField(
+        "protect by access token",
+        default=False,
+        help_text="Registration requires a Bearer token with the dcr_register scope; "
+        "a successful registration terminates it.",
+    )
+    software_statement_jwks = models.JSONField(
+        "software statement JWKS", null=True, blank=True, default=None
+    )
+    software_statement_jwks_uri = models.URLField(
+        "software statement JWKS URI", max_length=2000, blank=True, default=""
+    )
+    signed_request_jwks = models.JSONField("signed request JWKS", null=True, blank=True, default=None)
+    signed_request_jwks_uri = models.URLField(
+        "signed request JWKS URI", max_length=2000, blank=True, default=""
+    )
     updated_at = models.DateTimeField(auto_now=True)
+
+    @property
+    def requires_software_statement(self) -> bool:
+        return bool(self.software_statement_jwks or self.software_statement_jwks_uri)
+
+    @property
+    def requires_signed_request(self) -> bool:
+        return bool(self.signed_request_jwks or self.signed_request_jwks_uri)
 
     class Meta:
         verbose_name = "DCR settings"
@@ -152,3 +182,22 @@ class RegistrationAccessToken(models.Model):
 
     def expires_in(self, now: datetime | None = None) -> int:
         return max(0, round((self.expires_at - (now or timezone.now())).total_seconds()))
+
+
+class SeenJti(models.Model):
+    """A ``jti`` already accepted (RFC 7519 §4.1.7): never accepted twice within its lifetime.
+
+    Kept in the database, not in process memory, so every app server sees every id.
+    """
+
+    namespace = models.CharField(max_length=100)
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "jti"], name="seen_jti_unique_per_namespace")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}:{self.jti}"
