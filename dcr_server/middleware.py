@@ -21,6 +21,22 @@ ERROR_CODES = {
 }
 
 
+# RFC 6749 §5.2 / RFC 6750 §3.1 / RFC 7009 §2.2.1 codes, described for clients that show them.
+OAUTH_ERROR_DESCRIPTIONS = {
+    "invalid_request": "The request is missing a parameter or is otherwise malformed.",
+    "invalid_client": "Client authentication failed.",
+    "invalid_grant": "The grant, code or refresh token is invalid, expired or revoked.",
+    "unauthorized_client": "The client is not allowed to use this grant type.",
+    "unsupported_grant_type": "The grant type is not supported.",
+    "invalid_scope": "The requested scope is invalid or exceeds what the client may have.",
+    "invalid_token": "The access token is invalid, expired or revoked.",
+    "insufficient_scope": "The access token does not carry the required scope.",
+    "unsupported_token_type": "The token type cannot be revoked.",
+    "access_denied": "The request was denied.",
+    "server_error": "The server could not complete the request.",
+}
+
+
 def is_api_path(path: str) -> bool:
     return not path.startswith(HTML_PREFIXES) and not path.endswith(HTML_SUFFIXES)
 
@@ -29,14 +45,14 @@ def _is_json(response: HttpResponse) -> bool:
     return response.get("Content-Type", "").split(";")[0].strip().lower() == "application/json"
 
 
-def _has_json_error_body(response: HttpResponse) -> bool:
+def _json_error_body(response: HttpResponse) -> dict[str, object] | None:
     if not _is_json(response) or getattr(response, "streaming", False):
-        return False
+        return None
     try:
         body = json.loads(response.content or b"null")
     except ValueError:
-        return False
-    return isinstance(body, dict) and "error" in body
+        return None
+    return body if isinstance(body, dict) and "error" in body else None
 
 
 def json_error(status: int, description: str | None = None) -> JsonResponse:
@@ -57,7 +73,17 @@ class JSONErrorMiddleware:
         response = self.get_response(request)
         if response.status_code < 400 or not is_api_path(request.path):
             return response
-        if _has_json_error_body(response):
+        body = _json_error_body(response)
+        if body is not None:
+            if not body.get("error_description"):
+                # Every error carries a description (DOT/oauthlib often send only the code).
+                code = str(body["error"])
+                body["error_description"] = OAUTH_ERROR_DESCRIPTIONS.get(
+                    code, "The request failed."
+                )
+                response.content = json.dumps(body).encode()
+                if response.has_header("Content-Length"):
+                    response["Content-Length"] = str(len(response.content))
             return response
         replacement = json_error(response.status_code)
         for header in PRESERVED_HEADERS:

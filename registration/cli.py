@@ -62,17 +62,6 @@ def client_from_id(client_id: str) -> Client:
     return client
 
 
-def dcr_settings_data(dcr: DCRSettings) -> dict[str, Any]:
-    """The ``dcr show`` / ``dcr configure`` JSON object."""
-    return {
-        "enabled": dcr.enabled,
-        "registration_access_token_ttl": dcr.registration_access_token_ttl,
-        "token_rotation": dcr.token_rotation,
-        "default_scopes": list(dcr.default_scopes),
-        "client_secret_ttl": dcr.client_secret_ttl,
-    }
-
-
 def dcr_enabled(workspace: Workspace) -> bool:
     """Whether DCR is on, without creating a missing settings row (a read has no side effect)."""
     try:

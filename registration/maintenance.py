@@ -16,7 +16,10 @@ from oauth2_provider.models import (
     get_refresh_token_model,
 )
 
-from registration.models import RegistrationAccessToken
+from dcr_server import crypto
+from registration.jose.replay import purge_expired_jtis
+from registration.models import Client, RegistrationAccessToken
+from tenants.models import SigningKey
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ def cleanup_expired(*, now: datetime | None = None) -> CleanupCounts:
     now = now or timezone.now()
     with transaction.atomic():
         rat_deleted, _ = RegistrationAccessToken.objects.filter(expires_at__lte=now).delete()
+        purge_expired_jtis(now=now)
     models = _oauth_models()
     before = [model._default_manager.count() for model in models]
     clear_expired()  # DOT's own rules; it returns nothing, so count the rows around it.
@@ -85,3 +89,27 @@ def cleanup_expired(*, now: datetime | None = None) -> CleanupCounts:
         grants=grants,
         refresh_tokens=refresh_tokens,
     )
+
+
+@dataclass(frozen=True)
+class ReencryptCounts:
+    client_secrets: int
+    signing_keys: int
+
+
+def reencrypt_secrets() -> ReencryptCounts:
+    """``dcr rotate-keys``: re-encrypt every stored secret under the first of DCR_ENCRYPTION_KEYS.
+
+    Run after putting a new key first; afterwards the old keys can be dropped from the list.
+    """
+    clients = signing_keys = 0
+    with transaction.atomic():
+        for client in Client.objects.select_for_update().exclude(client_secret_encrypted=""):
+            client.client_secret_encrypted = crypto.reencrypt(client.client_secret_encrypted)
+            client.save(update_fields=["client_secret_encrypted"])
+            clients += 1
+        for key in SigningKey.objects.select_for_update():
+            key.private_key_encrypted = crypto.reencrypt(key.private_key_encrypted)
+            key.save(update_fields=["private_key_encrypted"])
+            signing_keys += 1
+    return ReencryptCounts(client_secrets=clients, signing_keys=signing_keys)

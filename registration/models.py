@@ -69,11 +69,20 @@ class DCRSettings(models.Model):
     software_statement_jwks_uri = models.URLField(
         "software statement JWKS URI", max_length=2000, blank=True, default=""
     )
-    signed_request_jwks = models.JSONField("signed request JWKS", null=True, blank=True, default=None)
+    signed_request_jwks = models.JSONField(
+        "signed request JWKS", null=True, blank=True, default=None
+    )
     signed_request_jwks_uri = models.URLField(
         "signed request JWKS URI", max_length=2000, blank=True, default=""
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "DCR settings"
+        verbose_name_plural = "DCR settings"
+
+    def __str__(self) -> str:
+        return f"DCR settings of {self.workspace.label}"
 
     @property
     def requires_software_statement(self) -> bool:
@@ -82,13 +91,6 @@ class DCRSettings(models.Model):
     @property
     def requires_signed_request(self) -> bool:
         return bool(self.signed_request_jwks or self.signed_request_jwks_uri)
-
-    class Meta:
-        verbose_name = "DCR settings"
-        verbose_name_plural = "DCR settings"
-
-    def __str__(self) -> str:
-        return f"DCR settings of {self.workspace.label}"
 
 
 # RFC 7591 grant type names -> the DOT constants its validator asks about.
@@ -196,7 +198,9 @@ class SeenJti(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["namespace", "jti"], name="seen_jti_unique_per_namespace")
+            models.UniqueConstraint(
+                fields=["namespace", "jti"], name="seen_jti_unique_per_namespace"
+            )
         ]
 
     def __str__(self) -> str:

@@ -13,14 +13,15 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from oauth2_provider.models import AbstractApplication
+from oauth2_provider.models import AbstractApplication, AccessToken
 
 from dcr_server import crypto
-from registration import tokens
-from registration.capabilities import capabilities_for
+from registration import initial_token, tokens
+from registration.capabilities import DCR_REGISTER_SCOPE, capabilities_for
 from registration.errors import InvalidClientMetadata
 from registration.metadata import validate_client_metadata
 from registration.models import Client, DCRSettings, TokenRotation
+from registration.sector_identifier import check_sector_identifier
 from registration.selectors import dcr_settings_for
 from tenants.models import Workspace
 
@@ -77,20 +78,39 @@ def _apply_metadata(client: Client, metadata: dict[str, Any], settings: DCRSetti
 
 
 def _validate(
-    workspace: Workspace, settings: DCRSettings, raw: Mapping[str, Any]
+    workspace: Workspace,
+    settings: DCRSettings,
+    raw: Mapping[str, Any],
+    software_statement: str | None,
 ) -> dict[str, Any]:
-    return validate_client_metadata(raw, capabilities=capabilities_for(workspace, settings))
+    metadata = validate_client_metadata(raw, capabilities=capabilities_for(workspace, settings))
+    if "sector_identifier_uri" in metadata:
+        # OIDC Registration §5: the document at the URI lists every redirect URI (a network
+        # fetch, so it runs before any transaction or row lock is taken).
+        check_sector_identifier(
+            uri=metadata["sector_identifier_uri"], redirect_uris=metadata.get("redirect_uris", [])
+        )
+    if software_statement is not None:
+        # RFC 7591 §3.2.1: a software statement used for registration is returned as received.
+        metadata["software_statement"] = software_statement
+    return metadata
 
 
 def client_register(
     *,
     workspace: Workspace,
     raw_metadata: Mapping[str, Any],
+    software_statement: str | None = None,
+    initial_access_token: AccessToken | None = None,
     registration_source: str = AbstractApplication.RegistrationSource.DCR,
 ) -> IssuedClient:
-    """RFC 7591 §3: validate the metadata, create the client, issue its registration token."""
+    """RFC 7591 §3: validate the metadata, create the client, issue its registration token.
+
+    ``software_statement`` is the verified statement whose claims are already merged into
+    ``raw_metadata``; ``initial_access_token`` is terminated when the registration commits.
+    """
     settings = dcr_settings_for(workspace=workspace)
-    metadata = _validate(workspace, settings, raw_metadata)
+    metadata = _validate(workspace, settings, raw_metadata, software_statement)
     with transaction.atomic():
         client = Client(
             workspace=workspace,
@@ -102,6 +122,8 @@ def client_register(
         token, record = tokens.issue(
             client=client, ttl_seconds=settings.registration_access_token_ttl
         )
+        if initial_access_token is not None:
+            initial_token.consume(token=initial_access_token)
     return IssuedClient(client, token, record.expires_in())
 
 
@@ -160,15 +182,20 @@ def client_check_token(*, workspace: Workspace, client_id: str, token: str) -> N
 
 
 def client_update(
-    *, workspace: Workspace, client_id: str, token: str, raw_metadata: Mapping[str, Any]
+    *,
+    workspace: Workspace,
+    client_id: str,
+    token: str,
+    raw_metadata: Mapping[str, Any],
+    software_statement: str | None = None,
 ) -> IssuedClient:
     """RFC 7592 §2.2: replace the metadata as a whole (omitted fields are removed)."""
     settings = dcr_settings_for(workspace=workspace)
+    metadata = _validate(workspace, settings, raw_metadata, software_statement)
     with transaction.atomic():
         record = tokens.authenticate(workspace=workspace, client_id=client_id, presented=token)
         client = record.client
         _check_update_request(client, raw_metadata)
-        metadata = _validate(workspace, settings, raw_metadata)
         _apply_metadata(client, metadata, settings)
         client.save()
         if not _rotates_on(settings, "update"):
@@ -201,3 +228,27 @@ def token_reissue(*, client: Client) -> IssuedClient:
             client=client, ttl_seconds=settings.registration_access_token_ttl
         )
     return IssuedClient(client, token, record.expires_in())
+
+
+def registrar_create(*, workspace: Workspace, name: str) -> tuple[Client, str]:
+    """A confidential client_credentials client allowed ``dcr_register`` (protect by access token).
+
+    Returns the client and its secret in clear, to be shown once.
+    """
+    metadata: dict[str, Any] = {
+        "client_name": name,
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+        "token_endpoint_auth_method": "client_secret_basic",
+        "scope": DCR_REGISTER_SCOPE,
+    }
+    settings = dcr_settings_for(workspace=workspace)
+    with transaction.atomic():
+        client = Client(
+            workspace=workspace,
+            client_id=crypto.new_client_id(),
+            registration_source=AbstractApplication.RegistrationSource.MANUAL,
+        )
+        _apply_metadata(client, metadata, settings)
+        client.save()
+    return client, client.client_secret

@@ -10,6 +10,7 @@ from django.test import Client as HttpClient
 
 from registration.models import DCRSettings
 from tenants.models import Workspace
+from tenants.resolve import find_workspace
 from tenants.services import workspace_create
 from tests.helpers import SERVICE_CLIENT, WEB_CLIENT, post_json, ws_url
 
@@ -23,8 +24,11 @@ def api() -> HttpClient:
 
 @pytest.fixture
 def workspace(db: None) -> Workspace:
-    """default/default (made by the data migration) with DCR enabled."""
-    ws = Workspace.objects.select_related("tenant").get(tenant__slug="default", slug="default")
+    """default/default with DCR enabled (made by the data migration; transactional tests flush
+    the database afterwards, so it is made again when missing)."""
+    ws = find_workspace("default", "default") or workspace_create(
+        tenant_slug="default", workspace_slug="default"
+    )
     DCRSettings.objects.filter(workspace=ws).update(enabled=True)
     ws.refresh_from_db()
     return ws

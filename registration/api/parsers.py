@@ -10,7 +10,7 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
-from registration.errors import InvalidClientMetadata, RequestTooLarge
+from registration.errors import RequestTooLarge
 
 
 def _reject_constant(name: str) -> Any:
@@ -28,10 +28,7 @@ class StrictJSONParser(BaseParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
-        limit: int = settings.DCR_MAX_BODY_BYTES
-        raw = stream.read(limit + 1) if stream is not None else b""
-        if len(raw) > limit:
-            raise RequestTooLarge(f"The request body exceeds {limit} bytes.")
+        raw = _read_capped(stream)
         try:
             data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -39,8 +36,32 @@ class StrictJSONParser(BaseParser):
         return data
 
 
-def require_json_object(data: Any) -> dict[str, Any]:
-    """RFC 7591 §3.1: the client metadata is a JSON object."""
-    if not isinstance(data, dict):
-        raise InvalidClientMetadata("The request body must be a JSON object of client metadata.")
-    return data
+def _read_capped(stream: IO[bytes] | None) -> bytes:
+    limit: int = settings.DCR_MAX_BODY_BYTES
+    raw = stream.read(limit + 1) if stream is not None else b""
+    if len(raw) > limit:
+        raise RequestTooLarge(f"The request body exceeds {limit} bytes.")
+    return raw
+
+
+class JWTParser(BaseParser):
+    """A signed request body: a compact JWS as text (verified later, against the workspace's keys)."""
+
+    media_type = "application/jwt"
+
+    def parse(
+        self,
+        stream: IO[bytes],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        try:
+            return _read_capped(stream).decode("ascii").strip()
+        except UnicodeDecodeError:
+            raise ParseError("The signed request body is not a compact JWS.") from None
+
+
+class JOSEParser(JWTParser):
+    """UK open-banking DCR sends signed bodies as application/jose."""
+
+    media_type = "application/jose"

@@ -14,10 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registration import services
+from registration import initial_token, services
 from registration.api.errors import NO_STORE
-from registration.api.parsers import StrictJSONParser, require_json_object
+from registration.api.parsers import JOSEParser, JWTParser, StrictJSONParser
 from registration.api.responses import client_information
+from registration.bearer import parse_bearer
 from registration.errors import (
     InvalidClientMetadata,
     InvalidRequest,
@@ -26,12 +27,14 @@ from registration.errors import (
     RequestTooLarge,
     UnsupportedMediaType,
 )
+from registration.intake import JWT_MEDIA_TYPES, Submission, read_submission
+from registration.models import DCRSettings
 from registration.selectors import dcr_settings_for
 from registration.tokens import INVALID_TOKEN_DESCRIPTION
-from tenants.context import current_workspace
+from tenants.context import current_context, current_workspace
 from tenants.models import Workspace
 
-JSON_MEDIA_TYPES = {"application/json"}
+ACCEPTED_MEDIA_TYPES = frozenset({"application/json"}) | JWT_MEDIA_TYPES
 
 
 class JSONOnlyNegotiation(DefaultContentNegotiation):
@@ -46,10 +49,8 @@ class JSONOnlyNegotiation(DefaultContentNegotiation):
 
 def bearer_token(request: Request) -> str:
     """RFC 6750 §2.1: ``Authorization: Bearer <token>`` (scheme matched case-insensitively)."""
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or " " in token:
+    token = parse_bearer(request.META.get("HTTP_AUTHORIZATION", ""))
+    if token is None:
         raise InvalidToken(INVALID_TOKEN_DESCRIPTION)
     return token
 
@@ -59,7 +60,7 @@ class DCRView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
-    parser_classes = [StrictJSONParser]
+    parser_classes = [StrictJSONParser, JWTParser, JOSEParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JSONOnlyNegotiation
 
@@ -67,9 +68,13 @@ class DCRView(APIView):
     def workspace(self) -> Workspace:
         return current_workspace()
 
+    @property
+    def dcr_settings(self) -> DCRSettings:
+        return dcr_settings_for(workspace=self.workspace)
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        if not dcr_settings_for(workspace=self.workspace).enabled:
+        if not self.dcr_settings.enabled:
             raise NotFound("Dynamic client registration is not enabled for this workspace.")
         if request.method in ("POST", "PUT"):
             self._check_body(request)
@@ -82,14 +87,25 @@ class DCRView(APIView):
         limit: int = settings.DCR_MAX_BODY_BYTES
         if length > limit:
             raise RequestTooLarge(f"The request body exceeds {limit} bytes.")
-        media_type, _ = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
-        if media_type.lower() not in JSON_MEDIA_TYPES:
-            raise UnsupportedMediaType("Send the client metadata as application/json.")
+        if media_type_of(request) not in ACCEPTED_MEDIA_TYPES:
+            raise UnsupportedMediaType(
+                "Send the client metadata as application/json (or a signed application/jwt)."
+            )
         if length == 0:
             # RFC 7591 §3.1: the body is a JSON object of client metadata; none was sent.
             raise InvalidClientMetadata(
                 "The request body is empty; send a JSON object of client metadata."
             )
+
+    def submission(self, request: Request) -> Submission:
+        """The verified metadata of a POST or PUT (signed body and software statement checked)."""
+        issuer = current_context().issuer
+        return read_submission(
+            settings=self.dcr_settings,
+            body=request.data,
+            media_type=media_type_of(request),
+            audiences={issuer, f"{issuer}/oauth2/register"},
+        )
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -99,12 +115,28 @@ class DCRView(APIView):
         return response
 
 
+def media_type_of(request: Request) -> str:
+    media_type, _ = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
+    return media_type.lower()
+
+
 class ClientRegistrationView(DCRView):
     """POST {ws}/oauth2/register (RFC 7591 §3.1)."""
 
     def post(self, request: Request) -> Response:
-        metadata = require_json_object(request.data)
-        issued = services.client_register(workspace=self.workspace, raw_metadata=metadata)
+        initial_access_token = None
+        if self.dcr_settings.protect_by_access_token:
+            # Checked before the body is read: an anonymous caller learns nothing about it.
+            initial_access_token = initial_token.authenticate(
+                workspace=self.workspace, authorization=request.META.get("HTTP_AUTHORIZATION", "")
+            )
+        submission = self.submission(request)
+        issued = services.client_register(
+            workspace=self.workspace,
+            raw_metadata=submission.metadata,
+            software_statement=submission.software_statement,
+            initial_access_token=initial_access_token,
+        )
         return Response(client_information(request, issued), status=HTTPStatus.CREATED)
 
 
@@ -121,9 +153,13 @@ class ClientConfigurationView(DCRView):
         token = bearer_token(request)
         # RFC 7592 §2: an unauthenticated caller learns nothing about the body's validity.
         services.client_check_token(workspace=self.workspace, client_id=client_id, token=token)
-        metadata = require_json_object(request.data)
+        submission = self.submission(request)
         issued = services.client_update(
-            workspace=self.workspace, client_id=client_id, token=token, raw_metadata=metadata
+            workspace=self.workspace,
+            client_id=client_id,
+            token=token,
+            raw_metadata=submission.metadata,
+            software_statement=submission.software_statement,
         )
         return Response(client_information(request, issued))
 

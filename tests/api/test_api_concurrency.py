@@ -10,16 +10,14 @@ import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 
+from tenants.models import Workspace
 from tests.helpers import SERVICE_CLIENT, bearer, post_json
 
 PARALLEL = 6
 
 
 @pytest.mark.django_db(transaction=True)
-def test_parallel_reads_with_one_token_rotate_it_once() -> None:
-    from registration.models import DCRSettings
-
-    DCRSettings.objects.filter(workspace__slug="default").update(enabled=True)
+def test_parallel_reads_with_one_token_rotate_it_once(workspace: Workspace) -> None:
     created = post_json(HttpClient(), "/default/default/oauth2/register", SERVICE_CLIENT).json()
     uri = f"/default/default/oauth2/register/{created['client_id']}"
     barrier = threading.Barrier(PARALLEL)

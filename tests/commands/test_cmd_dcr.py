@@ -42,10 +42,16 @@ def manage(api: HttpClient, workspace: Workspace, client_id: str, token: str) ->
 def test_show_prints_the_settings_json(workspace: Workspace) -> None:
     assert run_json("show", "default/default") == {
         "enabled": True,
+        "protect_by_access_token": False,
+        "software_statement_jwks": None,
+        "software_statement_jwks_uri": None,
+        "signed_request_jwks": None,
+        "signed_request_jwks_uri": None,
         "registration_access_token_ttl": 2592000,
         "token_rotation": "read_and_update",
         "default_scopes": ["openid", "profile", "email"],
         "client_secret_ttl": 0,
+        "policy": None,
     }
 
 

@@ -7,22 +7,29 @@ from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
 from registration import maintenance, services
 from registration.cli import (
     client_from_id,
-    dcr_settings_data,
     one_line,
+    public_base_url,
     table,
     to_json,
     workspace_from_label,
 )
-from registration.models import Client, DCRSettings
+from registration.configuration import (
+    MAX_RAT_TTL,
+    MIN_RAT_TTL,
+    ConfigurationError,
+    KeySetChange,
+    SettingsChange,
+    dcr_configure,
+    dcr_settings_data,
+)
+from registration.jose.errors import KeySetError
+from registration.jose.keysets import load_jwks_file
+from registration.models import Client
 from registration.selectors import clients_list, dcr_settings_for
-
-MIN_RAT_TTL = 60
-MAX_RAT_TTL = 10 * 365 * 24 * 3600  # ten years
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -42,6 +49,28 @@ def _client_data(client: Client) -> dict[str, Any]:
         "created_at": _iso(client.created),
         "last_used_at": _iso(client.last_used_at),
     }
+
+
+def _key_set_flags(parser: CommandParser, flag: str, what: str) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(f"--{flag}-jwks", metavar="FILE", help=f"a JWKS file verifying {what}")
+    group.add_argument(f"--{flag}-jwks-uri", metavar="URL", help=f"a JWKS URI verifying {what}")
+    group.add_argument(f"--no-{flag}", action="store_true", help=f"stop requiring {what}")
+
+
+def _key_set_change(options: dict[str, Any], name: str) -> KeySetChange | None:
+    """``--NAME-jwks FILE`` / ``--NAME-jwks-uri URL`` / ``--no-NAME`` -> the change, if any."""
+    if options[f"no_{name}"]:
+        return KeySetChange()
+    if options[f"{name}_jwks_uri"] is not None:
+        return KeySetChange(jwks_uri=options[f"{name}_jwks_uri"])
+    path = options[f"{name}_jwks"]
+    if path is None:
+        return None
+    try:
+        return KeySetChange(jwks=load_jwks_file(path))
+    except KeySetError as exc:
+        raise CommandError(f"{path}: {exc}") from None
 
 
 class Command(BaseCommand):
@@ -67,6 +96,27 @@ class Command(BaseCommand):
             metavar="SECONDS",
             help=f"registration access token lifetime ({MIN_RAT_TTL}..{MAX_RAT_TTL} seconds)",
         )
+        protect = configure.add_mutually_exclusive_group()
+        protect.add_argument(
+            "--protect-by-access-token",
+            dest="protect",
+            action="store_const",
+            const=True,
+            help="require a Bearer token with the dcr_register scope",
+        )
+        protect.add_argument(
+            "--no-protect-by-access-token", dest="protect", action="store_const", const=False
+        )
+        _key_set_flags(configure, "software-statement", "software statements")
+        _key_set_flags(configure, "signed-request", "signed request bodies")
+
+        registrar = actions.add_parser(
+            "registrar", help="create a client allowed to get dcr_register tokens"
+        )
+        registrar.add_argument("label", metavar="TENANT/WORKSPACE")
+        registrar.add_argument("--name", default="DCR registrar", help="the client's name")
+
+        actions.add_parser("rotate-keys", help="re-encrypt secrets under the first encryption key")
 
         clients = actions.add_parser("clients", help="list a workspace's clients")
         clients.add_argument("label", metavar="TENANT/WORKSPACE")
@@ -89,6 +139,8 @@ class Command(BaseCommand):
             "reissue-token": self._reissue_token,
             "delete": self._delete,
             "cleanup": self._cleanup,
+            "registrar": self._registrar,
+            "rotate-keys": self._rotate_keys,
         }
         handlers[options["action"]](options)
 
@@ -98,21 +150,35 @@ class Command(BaseCommand):
 
     def _configure(self, options: dict[str, Any]) -> None:
         workspace = workspace_from_label(options["label"])
-        ttl: int | None = options["rat_ttl"]
-        if ttl is not None and not MIN_RAT_TTL <= ttl <= MAX_RAT_TTL:
-            raise CommandError(
-                f"--rat-ttl must be between {MIN_RAT_TTL} and {MAX_RAT_TTL} seconds, not {ttl}"
-            )
-        enabled: bool | None = options["enabled"]
-        with transaction.atomic():
-            dcr_settings_for(workspace=workspace)  # creates a missing row before locking it
-            dcr = DCRSettings.objects.select_for_update().get(workspace=workspace)
-            if enabled is not None:
-                dcr.enabled = enabled
-            if ttl is not None:
-                dcr.registration_access_token_ttl = ttl
-            dcr.save()
+        change = SettingsChange(
+            enabled=options["enabled"],
+            registration_access_token_ttl=options["rat_ttl"],
+            protect_by_access_token=options["protect"],
+            software_statement=_key_set_change(options, "software_statement"),
+            signed_request=_key_set_change(options, "signed_request"),
+        )
+        try:
+            dcr = dcr_configure(workspace=workspace, change=change)
+        except ConfigurationError as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(to_json(dcr_settings_data(dcr)))
+
+    def _registrar(self, options: dict[str, Any]) -> None:
+        workspace = workspace_from_label(options["label"])
+        client, secret = services.registrar_create(workspace=workspace, name=options["name"])
+        data = {
+            "client_id": client.client_id,
+            "client_secret": secret,
+            "token_endpoint": f"{public_base_url()}{workspace.path}/oauth2/token",
+        }
+        self.stdout.write(to_json(data))
+
+    def _rotate_keys(self, options: dict[str, Any]) -> None:
+        counts = maintenance.reencrypt_secrets()
+        self.stdout.write(
+            f"Re-encrypted {counts.client_secrets} client secrets and "
+            f"{counts.signing_keys} signing keys under the first encryption key."
+        )
 
     def _clients(self, options: dict[str, Any]) -> None:
         workspace = workspace_from_label(options["label"])

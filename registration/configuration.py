@@ -1,0 +1,116 @@
+"""Changing a workspace's DCR settings (the command line and the admin both come here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+
+from registration.jose.keysets import describe_keys, validate_public_jwks
+from registration.models import DCRSettings
+from registration.selectors import dcr_settings_for
+from tenants.models import Workspace
+
+MIN_RAT_TTL = 60
+MAX_RAT_TTL = 10 * 365 * 24 * 3600  # ten years
+
+
+class ConfigurationError(ValueError):
+    """A setting cannot take the value asked for; the message names it."""
+
+
+@dataclass(frozen=True)
+class KeySetChange:
+    """Switch a protection to an inline JWKS, to a JWKS URI, or off (both None)."""
+
+    jwks: dict[str, Any] | None = None
+    jwks_uri: str | None = None
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    enabled: bool | None = None
+    registration_access_token_ttl: int | None = None
+    protect_by_access_token: bool | None = None
+    software_statement: KeySetChange | None = None
+    signed_request: KeySetChange | None = None
+
+
+def _check_uri(name: str, uri: str) -> str:
+    try:
+        URLValidator(schemes=["https", "http"])(uri)
+    except ValidationError:
+        raise ConfigurationError(f"{name}: {uri[:100]!r} is not an absolute http(s) URL") from None
+    return uri
+
+
+def _key_set_values(name: str, change: KeySetChange) -> tuple[dict[str, Any] | None, str]:
+    if change.jwks is not None and change.jwks_uri is not None:
+        raise ConfigurationError(f"{name}: give a JWKS or a JWKS URI, not both")
+    if change.jwks is not None:
+        try:
+            return validate_public_jwks(change.jwks), ""
+        except ValueError as exc:
+            raise ConfigurationError(f"{name} JWKS: {exc}") from None
+    if change.jwks_uri is not None:
+        return None, _check_uri(f"{name} JWKS URI", change.jwks_uri)
+    return None, ""
+
+
+def dcr_configure(*, workspace: Workspace, change: SettingsChange) -> DCRSettings:
+    """Apply ``change`` atomically; every value is validated before anything is saved."""
+    ttl = change.registration_access_token_ttl
+    if ttl is not None and not MIN_RAT_TTL <= ttl <= MAX_RAT_TTL:
+        raise ConfigurationError(
+            f"registration access token lifetime must be between {MIN_RAT_TTL} and "
+            f"{MAX_RAT_TTL} seconds, not {ttl}"
+        )
+    statement = (
+        _key_set_values("software statement", change.software_statement)
+        if change.software_statement is not None
+        else None
+    )
+    signed = (
+        _key_set_values("signed request", change.signed_request)
+        if change.signed_request is not None
+        else None
+    )
+    with transaction.atomic():
+        dcr_settings_for(workspace=workspace)  # creates a missing row before locking it
+        dcr = DCRSettings.objects.select_for_update().get(workspace=workspace)
+        if change.enabled is not None:
+            dcr.enabled = change.enabled
+        if ttl is not None:
+            dcr.registration_access_token_ttl = ttl
+        if change.protect_by_access_token is not None:
+            dcr.protect_by_access_token = change.protect_by_access_token
+        if statement is not None:
+            dcr.software_statement_jwks, dcr.software_statement_jwks_uri = statement
+        if signed is not None:
+            dcr.signed_request_jwks, dcr.signed_request_jwks_uri = signed
+        dcr.save()
+    return dcr
+
+
+def _keys_summary(jwks: dict[str, Any] | None) -> list[dict[str, str]] | None:
+    return describe_keys(jwks) if jwks else None
+
+
+def dcr_settings_data(dcr: DCRSettings) -> dict[str, Any]:
+    """The ``dcr show`` / ``dcr configure`` JSON object: keys shown by kid, kty and alg."""
+    return {
+        "enabled": dcr.enabled,
+        "protect_by_access_token": dcr.protect_by_access_token,
+        "software_statement_jwks": _keys_summary(dcr.software_statement_jwks),
+        "software_statement_jwks_uri": dcr.software_statement_jwks_uri or None,
+        "signed_request_jwks": _keys_summary(dcr.signed_request_jwks),
+        "signed_request_jwks_uri": dcr.signed_request_jwks_uri or None,
+        "registration_access_token_ttl": dcr.registration_access_token_ttl,
+        "token_rotation": dcr.token_rotation,
+        "default_scopes": list(dcr.default_scopes),
+        "client_secret_ttl": dcr.client_secret_ttl,
+        "policy": None,
+    }

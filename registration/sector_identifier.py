@@ -1,0 +1,44 @@
+"""OpenID Connect Dynamic Client Registration 1.0 §5: the sector identifier document check."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from registration.errors import InvalidClientMetadata
+from registration.fetch import FetchError, fetch_client_url
+
+_MAX_SHOWN = 100  # characters of a client-supplied value echoed in an error description
+
+
+def _shown(value: str) -> str:
+    shown = "".join(ch if ch.isprintable() else "?" for ch in value[:_MAX_SHOWN])
+    return shown + ("..." if len(value) > _MAX_SHOWN else "")
+
+
+def _refuse(description: str) -> InvalidClientMetadata:
+    return InvalidClientMetadata(description, rule="sector_identifier_uri")
+
+
+def check_sector_identifier(*, uri: str, redirect_uris: Sequence[str]) -> None:
+    """OIDC Registration §5: "The values registered in redirect_uris MUST be included in the
+    elements of the array" found at ``sector_identifier_uri``, a JSON array of URLs fetched by the
+    server (over https, as a client-supplied URL: RFC 7591 §5 SSRF rules apply)."""
+    try:
+        result = fetch_client_url(uri)
+    except FetchError as exc:
+        raise _refuse(f"sector_identifier_uri could not be fetched: {exc}") from exc
+    try:
+        document = json.loads(result.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _refuse("sector_identifier_uri does not return a JSON document") from exc
+    # OIDC Registration §5: "a JSON file containing an array of redirect_uri values".
+    if not isinstance(document, list) or not all(isinstance(item, str) for item in document):
+        raise _refuse("sector_identifier_uri must return a JSON array of strings")
+    listed = set(document)
+    for redirect_uri in redirect_uris:
+        # OIDC Registration §5: every registered redirect URI MUST be in the array (exact match).
+        if redirect_uri not in listed:
+            raise _refuse(
+                f"sector_identifier_uri does not list the redirect URI {_shown(redirect_uri)}"
+            )
