@@ -119,6 +119,11 @@ DCR_ENCRYPTION_KEYS = env_list("DCR_ENCRYPTION_KEYS")
 DCR_FETCH_ALLOW_PRIVATE_ADDRESSES = env_bool("DCR_FETCH_ALLOW_PRIVATE_ADDRESSES", False)
 # Scheme and host of every absolute URL (issuer, endpoints); unset: taken from the request.
 DCR_PUBLIC_BASE_URL = env_str("DCR_PUBLIC_BASE_URL")
+# RFC 7592 §5: failed registration-access-token attempts allowed per source IP per minute.
+DCR_MANAGEMENT_FAILURES_PER_MINUTE = env_int("DCR_MANAGEMENT_FAILURES_PER_MINUTE", 30)
+# Behind load balancers: how many proxies append to the client-address header (0: use the peer).
+DCR_TRUSTED_PROXY_COUNT = env_int("DCR_TRUSTED_PROXY_COUNT", 0)
+DCR_CLIENT_IP_HEADER = env_str("DCR_CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR")
 
 if env_bool("DJANGO_SECURE_PROXY_SSL", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -22,7 +22,9 @@ def scopes_supported(workspace: Workspace) -> list[str]:
     return [scope for scope in workspace.scopes_supported if scope != DCR_REGISTER_SCOPE]
 
 
-def capabilities_for(workspace: Workspace, settings: DCRSettings) -> ServerCapabilities:
+def capabilities_for(
+    workspace: Workspace, settings: DCRSettings, *, reject_unsupported_scopes: bool = False
+) -> ServerCapabilities:
     offered = scopes_supported(workspace)
     return ServerCapabilities(
         scopes_supported=frozenset(offered),
@@ -31,4 +33,6 @@ def capabilities_for(workspace: Workspace, settings: DCRSettings) -> ServerCapab
         response_types_supported=frozenset(RESPONSE_TYPES_SUPPORTED),
         token_endpoint_auth_methods_supported=frozenset(TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED),
         id_token_signing_algs_supported=frozenset(ID_TOKEN_SIGNING_ALGS_SUPPORTED),
+        # CONTRACT: unsupported scopes are dropped unless the policy says to refuse.
+        reject_unsupported_scopes=reject_unsupported_scopes,
     )

@@ -86,3 +86,14 @@ def table(rows: list[list[str]]) -> list[str]:
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in rows
     ]
+
+
+def read_json_file(path: str) -> Any:
+    """The parsed JSON of ``path``, or a one-line CommandError."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror or exc}") from None
+    except (ValueError, RecursionError):
+        raise CommandError(f"{path}: not valid JSON") from None

@@ -11,11 +11,13 @@ from django.db import transaction
 
 from registration.jose.keysets import describe_keys, validate_public_jwks
 from registration.models import DCRSettings
+from registration.policy import PolicyError, load_hook, parse_policy, policy_to_document
 from registration.selectors import dcr_settings_for
 from tenants.models import Workspace
 
 MIN_RAT_TTL = 60
 MAX_RAT_TTL = 10 * 365 * 24 * 3600  # ten years
+MAX_LIFECYCLE_DAYS = 10 * 365
 
 
 class ConfigurationError(ValueError):
@@ -31,12 +33,33 @@ class KeySetChange:
 
 
 @dataclass(frozen=True)
+class PolicyChange:
+    """Set the DCR policy document, or remove it (``document`` None)."""
+
+    document: object = None
+
+
+@dataclass(frozen=True)
 class SettingsChange:
     enabled: bool | None = None
     registration_access_token_ttl: int | None = None
     protect_by_access_token: bool | None = None
     software_statement: KeySetChange | None = None
     signed_request: KeySetChange | None = None
+    policy: PolicyChange | None = None
+    delete_never_used_after_days: int | None = None
+    delete_idle_after_days: int | None = None
+
+
+def check_policy_document(document: object) -> dict[str, Any]:
+    """The normalized document, or ConfigurationError naming the key at fault (contract)."""
+    try:
+        policy = parse_policy(document)
+        if policy.hook is not None:
+            load_hook(policy.hook)  # refuse, when saved, a hook that cannot be imported
+        return policy_to_document(policy)
+    except PolicyError as exc:
+        raise ConfigurationError(f"policy: {exc}") from None
 
 
 def _check_uri(name: str, uri: str) -> str:
@@ -78,6 +101,13 @@ def dcr_configure(*, workspace: Workspace, change: SettingsChange) -> DCRSetting
         if change.signed_request is not None
         else None
     )
+    policy = None
+    if change.policy is not None and change.policy.document is not None:
+        policy = check_policy_document(change.policy.document)
+    for name in ("delete_never_used_after_days", "delete_idle_after_days"):
+        days = getattr(change, name)
+        if days is not None and not 0 <= days <= MAX_LIFECYCLE_DAYS:
+            raise ConfigurationError(f"{name} must be between 0 (off) and {MAX_LIFECYCLE_DAYS}")
     with transaction.atomic():
         dcr_settings_for(workspace=workspace)  # creates a missing row before locking it
         dcr = DCRSettings.objects.select_for_update().get(workspace=workspace)
@@ -91,6 +121,12 @@ def dcr_configure(*, workspace: Workspace, change: SettingsChange) -> DCRSetting
             dcr.software_statement_jwks, dcr.software_statement_jwks_uri = statement
         if signed is not None:
             dcr.signed_request_jwks, dcr.signed_request_jwks_uri = signed
+        if change.policy is not None:
+            dcr.policy = policy
+        if change.delete_never_used_after_days is not None:
+            dcr.delete_never_used_after_days = change.delete_never_used_after_days or None
+        if change.delete_idle_after_days is not None:
+            dcr.delete_idle_after_days = change.delete_idle_after_days or None
         dcr.save()
     return dcr
 
@@ -112,5 +148,7 @@ def dcr_settings_data(dcr: DCRSettings) -> dict[str, Any]:
         "token_rotation": dcr.token_rotation,
         "default_scopes": list(dcr.default_scopes),
         "client_secret_ttl": dcr.client_secret_ttl,
-        "policy": None,
+        "policy": dcr.policy,
+        "delete_never_used_after_days": dcr.delete_never_used_after_days,
+        "delete_idle_after_days": dcr.delete_idle_after_days,
     }

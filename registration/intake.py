@@ -118,7 +118,7 @@ def _read_json_body(settings: DCRSettings, body: object) -> dict[str, Any]:
     return body
 
 
-def _apply_software_statement(
+def apply_software_statement(
     settings: DCRSettings, metadata: dict[str, Any], signed: bool
 ) -> Submission:
     statement = metadata.pop("software_statement", None)
@@ -162,4 +162,4 @@ def read_submission(
     else:
         metadata = dict(_read_json_body(settings, body))
         signed = False
-    return _apply_software_statement(settings, metadata, signed)
+    return apply_software_statement(settings, metadata, signed)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 from oauth2_provider.models import (
+    AbstractApplication,
     clear_expired,
     get_access_token_model,
     get_grant_model,
@@ -17,9 +18,13 @@ from oauth2_provider.models import (
 )
 
 from dcr_server import crypto
+from registration import audit
+from registration.audit import RequestInfo
 from registration.jose.replay import purge_expired_jtis
-from registration.models import Client, RegistrationAccessToken
+from registration.models import AuditEvent, Client, DCRSettings, RegistrationAccessToken
 from tenants.models import SigningKey
+
+CLEANUP = RequestInfo(actor="cleanup")
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,48 @@ class CleanupCounts:
     id_tokens: int
     grants: int
     refresh_tokens: int | None
+    abandoned_client_ids: tuple[str, ...] = ()
+
+
+def abandoned_dcr_clients(*, now: datetime | None = None) -> list[Client]:
+    """DCR clients the workspace's lifecycle settings say to delete.
+
+    ``delete_never_used_after_days``: registered that long ago and never got a token.
+    ``delete_idle_after_days``: the last token was issued longer ago than that.
+    """
+    now = now or timezone.now()
+    doomed = Q(pk__in=[])
+    for dcr in DCRSettings.objects.filter(
+        Q(delete_never_used_after_days__isnull=False) | Q(delete_idle_after_days__isnull=False)
+    ):
+        in_workspace = Q(
+            workspace_id=dcr.workspace_id,
+            registration_source=AbstractApplication.RegistrationSource.DCR,
+        )
+        if dcr.delete_never_used_after_days:
+            cutoff = now - timedelta(days=dcr.delete_never_used_after_days)
+            doomed |= in_workspace & Q(last_used_at__isnull=True, created__lt=cutoff)
+        if dcr.delete_idle_after_days:
+            cutoff = now - timedelta(days=dcr.delete_idle_after_days)
+            doomed |= in_workspace & Q(last_used_at__lt=cutoff)
+    return list(Client.objects.filter(doomed).select_related("workspace").order_by("pk"))
+
+
+def _delete_abandoned(now: datetime) -> tuple[str, ...]:
+    deleted = []
+    for client in abandoned_dcr_clients(now=now):
+        with transaction.atomic():
+            client_id, workspace = client.client_id, client.workspace
+            client.delete()
+            audit.record(
+                workspace=workspace,
+                event=AuditEvent.Event.DELETE,
+                client_id=client_id,
+                rule="lifecycle",
+                info=CLEANUP,
+            )
+        deleted.append(client_id)
+    return tuple(deleted)
 
 
 def _oauth_models() -> tuple[type[Model], type[Model], type[Model], type[Model]]:
@@ -66,6 +113,7 @@ def cleanup_preview(*, now: datetime | None = None) -> CleanupCounts:
         ).count(),
         grants=grant._default_manager.filter(expires__lt=now).count(),
         refresh_tokens=None,
+        abandoned_client_ids=tuple(client.client_id for client in abandoned_dcr_clients(now=now)),
     )
 
 
@@ -75,6 +123,7 @@ def cleanup_expired(*, now: datetime | None = None) -> CleanupCounts:
     with transaction.atomic():
         rat_deleted, _ = RegistrationAccessToken.objects.filter(expires_at__lte=now).delete()
         purge_expired_jtis(now=now)
+    abandoned = _delete_abandoned(now)
     models = _oauth_models()
     before = [model._default_manager.count() for model in models]
     clear_expired()  # DOT's own rules; it returns nothing, so count the rows around it.
@@ -88,6 +137,7 @@ def cleanup_expired(*, now: datetime | None = None) -> CleanupCounts:
         id_tokens=id_tokens,
         grants=grants,
         refresh_tokens=refresh_tokens,
+        abandoned_client_ids=abandoned,
     )
 
 

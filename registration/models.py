@@ -75,6 +75,27 @@ class DCRSettings(models.Model):
     signed_request_jwks_uri = models.URLField(
         "signed request JWKS URI", max_length=2000, blank=True, default=""
     )
+    policy = models.JSONField(
+        "dynamic client registration policy",
+        null=True,
+        blank=True,
+        default=None,
+        help_text="Evaluated on every registration and update (see registration/policy/schema.json).",
+    )
+    delete_never_used_after_days = models.PositiveIntegerField(
+        "delete DCR clients never used within (days)",
+        null=True,
+        blank=True,
+        default=None,
+        help_text="dcr cleanup deletes DCR clients that got no token this many days after registering.",
+    )
+    delete_idle_after_days = models.PositiveIntegerField(
+        "delete DCR clients unused for (days)",
+        null=True,
+        blank=True,
+        default=None,
+        help_text="dcr cleanup deletes DCR clients whose last token is older than this.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -205,3 +226,44 @@ class SeenJti(models.Model):
 
     def __str__(self) -> str:
         return f"{self.namespace}:{self.jti}"
+
+
+class AuditEvent(models.Model):
+    """One registration-endpoint event: what happened, to which client, from where, and why not.
+
+    Secrets and tokens are never recorded. Written in the same transaction as the change it
+    describes; refusals are written on their own (the refused change rolled back).
+    """
+
+    class Event(models.TextChoices):
+        REGISTER = "register"
+        READ = "read"
+        UPDATE = "update"
+        DELETE = "delete"
+        REISSUE = "reissue"
+        REFUSED = "refused"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_events")
+    time = models.DateTimeField(default=timezone.now, db_index=True)
+    event = models.CharField(max_length=16, choices=Event.choices)
+    operation = models.CharField(
+        max_length=16, blank=True, default="", help_text="What a refused request attempted."
+    )
+    client_id = models.CharField(max_length=255, blank=True, default="")
+    outcome = models.CharField(max_length=64, default="ok", help_text="ok, or the error code.")
+    rule = models.CharField(max_length=100, blank=True, default="")
+    description = models.CharField(max_length=500, blank=True, default="")
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True, default="")
+    protection = models.CharField(max_length=100, blank=True, default="")
+    software_statement_issuer = models.CharField(max_length=255, blank=True, default="")
+    actor = models.CharField(
+        max_length=150, blank=True, default="", help_text="api, cli, or the admin user name."
+    )
+
+    class Meta:
+        ordering = ["time", "pk"]
+        indexes = [models.Index(fields=["workspace", "time"])]
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.event} {self.client_id} {self.outcome}"

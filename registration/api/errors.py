@@ -27,7 +27,7 @@ def error_response(error: RegistrationError) -> Response:
     return Response(body, status=int(error.status), headers={**NO_STORE, **error.headers()})
 
 
-def _translate(exc: Exception) -> RegistrationError | None:
+def as_registration_error(exc: Exception) -> RegistrationError | None:
     if isinstance(exc, RegistrationError):
         return exc
     if isinstance(exc, RequestDataTooBig):
@@ -47,7 +47,7 @@ def _translate(exc: Exception) -> RegistrationError | None:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    error = _translate(exc)
+    error = as_registration_error(exc)
     if error is None:
         return None  # a server bug: Django's handler500 answers JSON
     return error_response(error)

@@ -2,128 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from http import HTTPStatus
-from typing import Any
 
-from django.conf import settings
-from django.utils.http import parse_header_parameters
-from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from registration import initial_token, services
-from registration.api.errors import NO_STORE
-from registration.api.parsers import JOSEParser, JWTParser, StrictJSONParser
+from registration import initial_token, ratelimit, services
+from registration.api.base import DCRView, bearer_token
+from registration.api.limits import management_failure_limits, registration_limits
 from registration.api.responses import client_information
-from registration.bearer import parse_bearer
-from registration.errors import (
-    InvalidClientMetadata,
-    InvalidRequest,
-    InvalidToken,
-    NotFound,
-    RequestTooLarge,
-    UnsupportedMediaType,
-)
-from registration.intake import JWT_MEDIA_TYPES, Submission, read_submission
-from registration.models import DCRSettings
-from registration.selectors import dcr_settings_for
-from registration.tokens import INVALID_TOKEN_DESCRIPTION
-from tenants.context import current_context, current_workspace
-from tenants.models import Workspace
-
-ACCEPTED_MEDIA_TYPES = frozenset({"application/json"}) | JWT_MEDIA_TYPES
-
-
-class JSONOnlyNegotiation(DefaultContentNegotiation):
-    """Always answer JSON, whatever the Accept header asks (errors included)."""
-
-    def select_renderer(
-        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        renderer = next(iter(renderers))
-        return renderer, str(renderer.media_type)
-
-
-def bearer_token(request: Request) -> str:
-    """RFC 6750 §2.1: ``Authorization: Bearer <token>`` (scheme matched case-insensitively)."""
-    token = parse_bearer(request.META.get("HTTP_AUTHORIZATION", ""))
-    if token is None:
-        raise InvalidToken(INVALID_TOKEN_DESCRIPTION)
-    return token
-
-
-class DCRView(APIView):
-    """Shared guards: DCR enabled for the workspace, body size and content type."""
-
-    authentication_classes: list[Any] = []
-    permission_classes: list[Any] = []
-    parser_classes = [StrictJSONParser, JWTParser, JOSEParser]
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = JSONOnlyNegotiation
-
-    @property
-    def workspace(self) -> Workspace:
-        return current_workspace()
-
-    @property
-    def dcr_settings(self) -> DCRSettings:
-        return dcr_settings_for(workspace=self.workspace)
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        if not self.dcr_settings.enabled:
-            raise NotFound("Dynamic client registration is not enabled for this workspace.")
-        if request.method in ("POST", "PUT"):
-            self._check_body(request)
-
-    def _check_body(self, request: Request) -> None:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise InvalidRequest("Content-Length is not a number.") from None
-        limit: int = settings.DCR_MAX_BODY_BYTES
-        if length > limit:
-            raise RequestTooLarge(f"The request body exceeds {limit} bytes.")
-        if media_type_of(request) not in ACCEPTED_MEDIA_TYPES:
-            raise UnsupportedMediaType(
-                "Send the client metadata as application/json (or a signed application/jwt)."
-            )
-        if length == 0:
-            # RFC 7591 §3.1: the body is a JSON object of client metadata; none was sent.
-            raise InvalidClientMetadata(
-                "The request body is empty; send a JSON object of client metadata."
-            )
-
-    def submission(self, request: Request) -> Submission:
-        """The verified metadata of a POST or PUT (signed body and software statement checked)."""
-        issuer = current_context().issuer
-        return read_submission(
-            settings=self.dcr_settings,
-            body=request.data,
-            media_type=media_type_of(request),
-            audiences={issuer, f"{issuer}/oauth2/register"},
-        )
-
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        # RFC 7591 §3.2.1 / RFC 7592 §3: responses carrying secrets are not cached.
-        for header, value in NO_STORE.items():
-            response[header] = value
-        return response
-
-
-def media_type_of(request: Request) -> str:
-    media_type, _ = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
-    return media_type.lower()
+from registration.errors import InvalidToken
 
 
 class ClientRegistrationView(DCRView):
     """POST {ws}/oauth2/register (RFC 7591 §3.1)."""
 
+    operation = "register"
+
     def post(self, request: Request) -> Response:
+        info = self.request_info(request)
+        ratelimit.hit(registration_limits(self.workspace, self.dcr_settings, info))
         initial_access_token = None
         if self.dcr_settings.protect_by_access_token:
             # Checked before the body is read: an anonymous caller learns nothing about it.
@@ -136,16 +34,37 @@ class ClientRegistrationView(DCRView):
             raw_metadata=submission.metadata,
             software_statement=submission.software_statement,
             initial_access_token=initial_access_token,
+            info=self.request_info(request, submission),
         )
         return Response(client_information(request, issued), status=HTTPStatus.CREATED)
 
 
 class ClientConfigurationView(DCRView):
-    """GET, PUT, DELETE {ws}/oauth2/register/{client_id} (RFC 7592 §2)."""
+    """GET, PUT, DELETE {ws}/oauth2/register/{client_id} (RFC 7592 §2).
+
+    RFC 7592 §5: failed registration-access-token attempts are rate limited per source address.
+    """
+
+    def initial(self, request: Request, *args: object, **kwargs: object) -> None:
+        self.operation = {"GET": "read", "PUT": "update", "DELETE": "delete"}.get(
+            request.method or "", ""
+        )
+        super().initial(request, *args, **kwargs)
+        ratelimit.check(management_failure_limits(self.workspace, self.request_info(request)))
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, InvalidToken):
+            ratelimit.record(
+                management_failure_limits(self.workspace, self.request_info(self.request))
+            )
+        return super().handle_exception(exc)
 
     def get(self, request: Request, client_id: str) -> Response:
         issued = services.client_read(
-            workspace=self.workspace, client_id=client_id, token=bearer_token(request)
+            workspace=self.workspace,
+            client_id=client_id,
+            token=bearer_token(request),
+            info=self.request_info(request),
         )
         return Response(client_information(request, issued))
 
@@ -160,11 +79,15 @@ class ClientConfigurationView(DCRView):
             token=token,
             raw_metadata=submission.metadata,
             software_statement=submission.software_statement,
+            info=self.request_info(request, submission),
         )
         return Response(client_information(request, issued))
 
     def delete(self, request: Request, client_id: str) -> Response:
         services.client_delete(
-            workspace=self.workspace, client_id=client_id, token=bearer_token(request)
+            workspace=self.workspace,
+            client_id=client_id,
+            token=bearer_token(request),
+            info=self.request_info(request),
         )
         return Response(status=HTTPStatus.NO_CONTENT)

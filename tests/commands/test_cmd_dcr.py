@@ -52,6 +52,8 @@ def test_show_prints_the_settings_json(workspace: Workspace) -> None:
         "default_scopes": ["openid", "profile", "email"],
         "client_secret_ttl": 0,
         "policy": None,
+        "delete_never_used_after_days": None,
+        "delete_idle_after_days": None,
     }
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_aware, make_aware
 
-from registration import maintenance, services
+from registration import audit, maintenance, services
 from registration.cli import (
     client_from_id,
     one_line,
     public_base_url,
+    read_json_file,
     table,
     to_json,
     workspace_from_label,
@@ -22,10 +25,12 @@ from registration.configuration import (
     MIN_RAT_TTL,
     ConfigurationError,
     KeySetChange,
+    PolicyChange,
     SettingsChange,
     dcr_configure,
     dcr_settings_data,
 )
+from registration.dry_run import policy_dry_run
 from registration.jose.errors import KeySetError
 from registration.jose.keysets import load_jwks_file
 from registration.models import Client
@@ -56,6 +61,23 @@ def _key_set_flags(parser: CommandParser, flag: str, what: str) -> None:
     group.add_argument(f"--{flag}-jwks", metavar="FILE", help=f"a JWKS file verifying {what}")
     group.add_argument(f"--{flag}-jwks-uri", metavar="URL", help=f"a JWKS URI verifying {what}")
     group.add_argument(f"--no-{flag}", action="store_true", help=f"stop requiring {what}")
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    moment = parse_datetime(value)
+    if moment is None:
+        raise CommandError(f"--since {value[:60]!r} is not an ISO 8601 date-time")
+    return moment if is_aware(moment) else make_aware(moment, UTC)
+
+
+def _policy_change(options: dict[str, Any]) -> PolicyChange | None:
+    if options["no_policy"]:
+        return PolicyChange(document=None)
+    if options["policy"] is None:
+        return None
+    return PolicyChange(document=read_json_file(options["policy"]))
 
 
 def _key_set_change(options: dict[str, Any], name: str) -> KeySetChange | None:
@@ -109,6 +131,33 @@ class Command(BaseCommand):
         )
         _key_set_flags(configure, "software-statement", "software statements")
         _key_set_flags(configure, "signed-request", "signed request bodies")
+        policy = configure.add_mutually_exclusive_group()
+        policy.add_argument("--policy", metavar="FILE", help="a DCR policy document (JSON)")
+        policy.add_argument("--no-policy", action="store_true", help="remove the policy")
+        configure.add_argument(
+            "--delete-never-used-after",
+            type=int,
+            metavar="DAYS",
+            help="cleanup deletes DCR clients that got no token within DAYS (0: off)",
+        )
+        configure.add_argument(
+            "--delete-idle-after",
+            type=int,
+            metavar="DAYS",
+            help="cleanup deletes DCR clients unused for DAYS (0: off)",
+        )
+
+        check = actions.add_parser(
+            "check-policy", help="dry run: test metadata against the policy, write nothing"
+        )
+        check.add_argument("label", metavar="TENANT/WORKSPACE")
+        check.add_argument("--metadata", metavar="FILE", required=True, help="client metadata JSON")
+        check.add_argument("--source-ip", help="the source address to evaluate source_ip_ranges")
+
+        audit_events = actions.add_parser("audit", help="the workspace's registration events")
+        audit_events.add_argument("label", metavar="TENANT/WORKSPACE")
+        audit_events.add_argument("--since", metavar="ISO8601", help="only events at or after")
+        audit_events.add_argument("--json", action="store_true", help="print a JSON list")
 
         registrar = actions.add_parser(
             "registrar", help="create a client allowed to get dcr_register tokens"
@@ -140,6 +189,8 @@ class Command(BaseCommand):
             "delete": self._delete,
             "cleanup": self._cleanup,
             "registrar": self._registrar,
+            "check-policy": self._check_policy,
+            "audit": self._audit,
             "rotate-keys": self._rotate_keys,
         }
         handlers[options["action"]](options)
@@ -156,12 +207,50 @@ class Command(BaseCommand):
             protect_by_access_token=options["protect"],
             software_statement=_key_set_change(options, "software_statement"),
             signed_request=_key_set_change(options, "signed_request"),
+            policy=_policy_change(options),
+            delete_never_used_after_days=options["delete_never_used_after"],
+            delete_idle_after_days=options["delete_idle_after"],
         )
         try:
             dcr = dcr_configure(workspace=workspace, change=change)
         except ConfigurationError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(to_json(dcr_settings_data(dcr)))
+
+    def _check_policy(self, options: dict[str, Any]) -> None:
+        workspace = workspace_from_label(options["label"])
+        metadata = read_json_file(options["metadata"])
+        if not isinstance(metadata, dict):
+            raise CommandError(f"{options['metadata']}: the metadata must be one JSON object")
+        result = policy_dry_run(
+            workspace=workspace, raw_metadata=metadata, source_ip=options["source_ip"]
+        )
+        self.stdout.write(to_json(result.as_dict()))
+        if not result.accepted:
+            rule = f" ({result.rule})" if result.rule else ""
+            raise CommandError(f"refused: {result.error}{rule}: {result.error_description}")
+
+    def _audit(self, options: dict[str, Any]) -> None:
+        workspace = workspace_from_label(options["label"])
+        since = _parse_since(options["since"])
+        found = audit.events(workspace=workspace, since=since)
+        if options["json"]:
+            self.stdout.write(to_json([audit.event_data(event) for event in found]))
+            return
+        rows = [["TIME", "EVENT", "CLIENT ID", "OUTCOME", "RULE", "SOURCE IP"]]
+        for event in found:
+            rows.append(
+                [
+                    event.time.strftime("%Y-%m-%d %H:%M:%S"),
+                    event.event,
+                    event.client_id or "-",
+                    event.outcome,
+                    event.rule or "-",
+                    event.source_ip or "-",
+                ]
+            )
+        for line in table(rows):
+            self.stdout.write(line)
 
     def _registrar(self, options: dict[str, Any]) -> None:
         workspace = workspace_from_label(options["label"])
@@ -231,5 +320,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Refresh tokens {verb}: {counts.refresh_tokens}")
         self.stdout.write(f"Expired ID tokens {verb}: {counts.id_tokens}")
         self.stdout.write(f"Expired grants {verb}: {counts.grants}")
+        self.stdout.write(f"Abandoned DCR clients {verb}: {len(counts.abandoned_client_ids)}")
+        for client_id in counts.abandoned_client_ids:
+            self.stdout.write(f"  {client_id}")
         if dry_run:
             self.stdout.write("Dry run: nothing was deleted.")

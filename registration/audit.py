@@ -1,0 +1,125 @@
+"""The audit trail: who did what to which client, from where, and which rule refused.
+
+Nothing secret is ever passed in: events carry ids, codes and rule names, never tokens,
+secrets or metadata values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from registration.errors import RegistrationError
+from registration.models import AuditEvent
+from tenants.models import Workspace
+
+MAX_DESCRIPTION = 500
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """Where a request came from, for the audit trail and the policy."""
+
+    source_ip: str | None = None
+    user_agent: str = ""
+    actor: str = "api"
+    protection: str = ""
+    software_statement_issuer: str = ""
+
+    def with_protection(
+        self, *, protection: str, software_statement_issuer: str | None
+    ) -> RequestInfo:
+        return RequestInfo(
+            source_ip=self.source_ip,
+            user_agent=self.user_agent,
+            actor=self.actor,
+            protection=protection,
+            software_statement_issuer=software_statement_issuer or "",
+        )
+
+
+CLI = RequestInfo(actor="cli")
+
+
+def record(
+    *,
+    workspace: Workspace,
+    event: str,
+    info: RequestInfo,
+    client_id: str = "",
+    outcome: str = "ok",
+    rule: str = "",
+    description: str = "",
+    operation: str = "",
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        workspace=workspace,
+        event=event,
+        operation=operation,
+        client_id=client_id[:255],
+        outcome=outcome[:64],
+        rule=rule[:100],
+        description=description[:MAX_DESCRIPTION],
+        source_ip=info.source_ip or None,
+        user_agent=info.user_agent[:255],
+        protection=info.protection[:100],
+        software_statement_issuer=info.software_statement_issuer[:255],
+        actor=info.actor[:150],
+    )
+
+
+def record_refusal(
+    *,
+    workspace: Workspace,
+    operation: str,
+    error: RegistrationError,
+    info: RequestInfo,
+    client_id: str = "",
+) -> AuditEvent:
+    return record(
+        workspace=workspace,
+        event=AuditEvent.Event.REFUSED,
+        operation=operation,
+        client_id=client_id,
+        outcome=error.error,
+        rule=error.rule or "",
+        description=error.description,
+        info=info,
+    )
+
+
+def events(*, workspace: Workspace, since: datetime | None = None) -> QuerySet[AuditEvent]:
+    """The workspace's events, oldest first."""
+    found = AuditEvent.objects.filter(workspace=workspace)
+    if since is not None:
+        found = found.filter(time__gte=since)
+    return found.order_by("time", "pk")
+
+
+def event_data(event: AuditEvent) -> dict[str, Any]:
+    """The ``dcr audit --json`` shape (contract: time, event, client_id, outcome, rule, source_ip)."""
+    data: dict[str, Any] = {
+        "time": event.time.isoformat(),
+        "event": event.event,
+        "outcome": event.outcome,
+        "source_ip": event.source_ip,
+    }
+    if event.client_id:
+        data["client_id"] = event.client_id
+    if event.rule:
+        data["rule"] = event.rule
+    if event.operation:
+        data["operation"] = event.operation
+    data.update(
+        {
+            "actor": event.actor,
+            "user_agent": event.user_agent,
+            "protection": event.protection,
+            "software_statement_issuer": event.software_statement_issuer or None,
+            "description": event.description,
+        }
+    )
+    return data

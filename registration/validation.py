@@ -1,0 +1,85 @@
+"""The metadata pipeline of a registration or update, in RFC order:
+
+1. RFC 7591 §2 / OIDC Registration §2 validation and defaults (pure, ``registration.metadata``);
+2. the workspace's DCR policy over the FINAL metadata, so an omitted field never skips a rule;
+3. network checks last (``sector_identifier_uri``, OIDC Registration §5), outside any transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from oauth2_provider.models import AbstractApplication
+
+from registration.audit import RequestInfo
+from registration.capabilities import capabilities_for
+from registration.metadata import validate_client_metadata
+from registration.models import Client, DCRSettings
+from registration.policy import Policy, PolicyContext, evaluate_policy, parse_policy
+from registration.sector_identifier import check_sector_identifier
+from tenants.models import Workspace
+
+
+def workspace_policy(settings: DCRSettings) -> Policy | None:
+    """The stored policy document, parsed (it was validated when saved)."""
+    if not settings.policy:
+        return None
+    return parse_policy(settings.policy)
+
+
+def _policy_context(
+    workspace: Workspace, info: RequestInfo, updating: Client | None
+) -> PolicyContext:
+    dcr_clients = Client.objects.filter(
+        workspace=workspace, registration_source=AbstractApplication.RegistrationSource.DCR
+    )
+
+    def count_clients() -> int:
+        return dcr_clients.count()
+
+    def count_clients_with_software_id(software_id: str) -> int:
+        same = Client.objects.filter(workspace=workspace, software_id=software_id)
+        if updating is not None:
+            same = same.exclude(pk=updating.pk)
+        return same.count()
+
+    return PolicyContext(
+        source_ip=info.source_ip,
+        software_statement_issuer=info.software_statement_issuer or None,
+        count_clients=count_clients,
+        count_clients_with_software_id=count_clients_with_software_id,
+        is_update=updating is not None,
+        workspace_label=workspace.label,
+        user_agent=info.user_agent,
+    )
+
+
+def validate_submission(
+    *,
+    workspace: Workspace,
+    settings: DCRSettings,
+    raw_metadata: Mapping[str, Any],
+    software_statement: str | None,
+    info: RequestInfo,
+    updating: Client | None = None,
+) -> dict[str, Any]:
+    """The metadata to register, or a RegistrationError naming the field or rule at fault."""
+    policy = workspace_policy(settings)
+    rejects_scopes = bool(
+        policy and policy.scopes and policy.scopes.effective_on_violation == "reject"
+    )
+    capabilities = capabilities_for(workspace, settings, reject_unsupported_scopes=rejects_scopes)
+    metadata = validate_client_metadata(raw_metadata, capabilities=capabilities)
+    if policy is not None:
+        metadata = evaluate_policy(
+            policy, metadata=metadata, context=_policy_context(workspace, info, updating)
+        )
+    if "sector_identifier_uri" in metadata:
+        check_sector_identifier(
+            uri=metadata["sector_identifier_uri"], redirect_uris=metadata.get("redirect_uris", [])
+        )
+    if software_statement is not None:
+        # RFC 7591 §3.2.1: a software statement used for registration is returned as received.
+        metadata["software_statement"] = software_statement
+    return metadata
