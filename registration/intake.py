@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from registration.errors import (
     InvalidClientMetadata,
     InvalidSoftwareStatement,
+    RegistrationError,
     UnsupportedMediaType,
 )
 from registration.jose.errors import JOSEError, KeySetUnavailable
@@ -72,7 +74,8 @@ def _read_signed_body(
 ) -> dict[str, Any]:
     if not settings.requires_signed_request:
         raise UnsupportedMediaType(
-            "This workspace does not accept signed request bodies; send application/json."
+            "This workspace does not accept signed request bodies; send application/json.",
+            rule="signed_request",
         )
     if not isinstance(body, str):
         raise InvalidClientMetadata("The signed request body must be a compact JWS.")
@@ -110,7 +113,8 @@ def _read_json_body(settings: DCRSettings, body: object) -> dict[str, Any]:
     if settings.requires_signed_request:
         raise InvalidClientMetadata(
             "This workspace requires a signed request body: send the metadata as a JWS "
-            "with Content-Type: application/jwt."
+            "with Content-Type: application/jwt.",
+            rule="signed_request",
         )
     if not isinstance(body, dict):
         # RFC 7591 §3.1: the client metadata is a JSON object.
@@ -152,14 +156,26 @@ def apply_software_statement(
     )
 
 
+@contextmanager
+def _refusals_named(rule: str) -> Iterator[None]:
+    """Tag refusals with the protection that made them (the audit trail's ``rule``)."""
+    try:
+        yield
+    except RegistrationError as exc:
+        exc.rule = exc.rule or rule
+        raise
+
+
 def read_submission(
     *, settings: DCRSettings, body: object, media_type: str, audiences: Collection[str]
 ) -> Submission:
     """Verify what the workspace requires and return the metadata to validate."""
     if media_type in JWT_MEDIA_TYPES:
-        metadata = _read_signed_body(settings, body, audiences)
+        with _refusals_named("signed_request"):
+            metadata = _read_signed_body(settings, body, audiences)
         signed = True
     else:
         metadata = dict(_read_json_body(settings, body))
         signed = False
-    return apply_software_statement(settings, metadata, signed)
+    with _refusals_named("software_statement"):
+        return apply_software_statement(settings, metadata, signed)
