@@ -1,0 +1,108 @@
+"""Fixtures for the admin console: a standing cast of users and key sets to paste."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.test import Client as HttpClient
+from django.urls import reverse
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+from tenants.models import Workspace
+
+PASSWORD = "correct horse battery 42"
+
+
+def make_user(username: str, *, staff: bool, perms: tuple[str, ...] = ()) -> Any:
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, is_staff=staff
+    )
+    for codename in perms:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    return user
+
+
+@pytest.fixture
+def superuser(db: None) -> Any:
+    return get_user_model().objects.create_superuser("root", "root@example.com", PASSWORD)
+
+
+@pytest.fixture
+def admin_http(superuser: Any) -> HttpClient:
+    http = HttpClient()
+    http.force_login(superuser)
+    return http
+
+
+@pytest.fixture
+def login_as() -> Any:
+    def _login(user: Any) -> HttpClient:
+        http = HttpClient()
+        http.force_login(user)
+        return http
+
+    return _login
+
+
+@pytest.fixture
+def page_url(workspace: Workspace) -> str:
+    return reverse("admin:registration_client_registration", args=[workspace.pk])
+
+
+def public_jwks(private: Any, *, kid: str, alg: str) -> dict[str, Any]:
+    if isinstance(private, rsa.RSAPrivateKey):
+        jwk = RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
+    else:
+        jwk = ECAlgorithm.to_jwk(private.public_key(), as_dict=True)
+    return {"keys": [{**jwk, "kid": kid, "alg": alg, "use": "sig"}]}
+
+
+@pytest.fixture(scope="session")
+def rsa_private() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def ec_private() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+@pytest.fixture(scope="session")
+def rsa_jwks(rsa_private: rsa.RSAPrivateKey) -> dict[str, Any]:
+    return public_jwks(rsa_private, kid="statement-rsa-1", alg="RS256")
+
+
+@pytest.fixture(scope="session")
+def ec_jwks(ec_private: ec.EllipticCurvePrivateKey) -> dict[str, Any]:
+    return public_jwks(ec_private, kid="request-ec-1", alg="ES256")
+
+
+@pytest.fixture(scope="session")
+def private_jwks(rsa_private: rsa.RSAPrivateKey) -> dict[str, Any]:
+    """A JWKS that wrongly carries the private half (``d``, ``p``, ``q``...)."""
+    jwk = RSAAlgorithm.to_jwk(rsa_private, as_dict=True)
+    return {"keys": [{**jwk, "kid": "leaked", "alg": "RS256"}]}
+
+
+def settings_form(**overrides: Any) -> dict[str, Any]:
+    """A complete POST of the DCR tab: DCR on, no protection, no policy."""
+    data: dict[str, Any] = {
+        "action": "save",
+        "enabled": "on",
+        "policy": "",
+        "software_statement_source": "jwks",
+        "software_statement_jwks": "",
+        "software_statement_jwks_uri": "",
+        "signed_request_source": "jwks",
+        "signed_request_jwks": "",
+        "signed_request_jwks_uri": "",
+        "registration_access_token_ttl": "2592000",
+        "token_rotation": "read_and_update",
+        "default_scopes": "openid profile email",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}

@@ -1,0 +1,255 @@
+"""The admin console in a real browser (Playwright + Debian's chromium) against live_server.
+
+One browser per module; each test gets a fresh 1280px-wide page. Screenshots of the main pages
+are written to docs/screenshots/ on every run.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from registration.models import DCRSettings
+from tenants.models import Workspace
+from tenants.services import workspace_create
+from tests.admin.conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+LAPTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    # Playwright's sync API keeps an asyncio loop on this thread while the browser is open; the
+    # ORM calls of the tests and of pytest-django's flush are synchronous all the same.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as p:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        launched = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=LAPTOP)
+    context.set_default_timeout(10_000)
+    new_page = context.new_page()
+    yield new_page
+    context.close()
+
+
+@pytest.fixture
+def site(live_server: Any, workspace: Workspace, superuser: Any) -> str:
+    """default/default with DCR off, a second workspace for the switcher; the base URL."""
+    DCRSettings.objects.filter(workspace=workspace).update(enabled=False)
+    if not Workspace.objects.filter(tenant__slug="acme").exists():
+        workspace_create(tenant_slug="acme", workspace_slug="prod")
+    return str(live_server.url)
+
+
+def shot(page: Page, name: str, *, full_page: bool = True) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def http(
+    method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def discovery(base: str) -> dict[str, Any]:
+    status, body = http("GET", f"{base}/default/default/.well-known/openid-configuration")
+    assert status == 200
+    return dict(body)
+
+
+def login(page: Page, base: str) -> None:
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", "root")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator("#oauth-module")).to_be_visible()
+
+
+def test_configure_register_and_reissue(
+    page: Page, site: str, rsa_private: Any, ec_private: Any, rsa_jwks: Any, ec_jwks: Any
+) -> None:
+    started = time.monotonic()
+    login(page, site)
+    shot(page, "admin-index")
+
+    # Two clicks from the index: OAuth > Authorization Server > Client Registration, then the workspace.
+    page.locator("#oauth-module").get_by_role("link", name="Client Registration").first.click()
+    expect(page.locator("#workspace-list")).to_be_visible()
+    shot(page, "client-registration-workspaces")
+    page.get_by_role("link", name="default/default").click()
+    expect(page).to_have_url(
+        f"{site}/admin/registration/dcrsettings/client-registration/"
+        f"{Workspace.objects.get(tenant__slug='default').pk}/"
+    )
+    expect(page.locator("#tab-dcr")).to_have_attribute("aria-current", "page")
+    assert "registration_endpoint" not in discovery(site)
+
+    # DCR tab: enable, each protection with a real key set; the signed request from a URI first.
+    page.check("#id_enabled")
+    page.check("#id_protect_by_access_token")
+    page.check("#id_software_statement")
+    page.fill("#id_software_statement_jwks", json.dumps(rsa_jwks, indent=2))
+    page.check("#id_signed_request")
+    page.check("input[name=signed_request_source][value=uri]")
+    page.fill("#id_signed_request_jwks_uri", f"{site}/default/default/.well-known/jwks.json")
+    page.fill("#id_policy", json.dumps({"client_name": {"max_length": 64}}))
+    page.click("input[name=_save]")
+    expect(page.locator("ul.messagelist")).to_contain_text(
+        "You've successfully enabled DCR in your workspace."
+    )
+    expect(page.locator("#software_statement-keys")).to_contain_text("statement-rsa-1")
+    assert "registration_endpoint" in discovery(site)
+
+    page.click("#fetch-signed_request-button")
+    expect(page.locator("#signed_request-fetch-result")).to_contain_text("Fetched 1 key")
+
+    # A bad policy is shown inline and nothing changes.
+    page.fill("#id_policy", json.dumps({"no_such_rule": 1}))
+    page.click("input[name=_save]")
+    expect(page.locator(".field-policy .errorlist")).to_contain_text("no_such_rule")
+    shot(page, "client-registration-error")
+
+    page.goto(page.url)  # back to the saved values
+    page.check("input[name=signed_request_source][value=jwks]")
+    page.fill("#id_signed_request_jwks", json.dumps(ec_jwks))
+    page.click("input[name=_save]")
+    expect(page.locator("#signed_request-keys")).to_contain_text("request-ec-1")
+    shot(page, "client-registration-dcr")
+    page.set_viewport_size(PHONE)
+    shot(page, "client-registration-phone")
+    page.set_viewport_size(LAPTOP)
+
+    # Registrar clients: the secret is shown once.
+    page.click("#tab-registrar")
+    shot(page, "client-registration-registrar")
+    page.fill("#id_name", "Directory registrar")
+    page.click("input[value='Create registrar client']")
+    secret = page.locator("#registrar-secret-value").inner_text()
+    client_id = page.locator("#registrar-secret code").first.inner_text()
+
+    # Register over REST with all three protections.
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    status, token = http(
+        "POST",
+        f"{site}/default/default/oauth2/token",
+        body=urllib.parse.urlencode(
+            {"grant_type": "client_credentials", "scope": "dcr_register"}
+        ).encode(),
+        headers={
+            "Authorization": f"Basic {basic}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    assert status == 200, token
+    now = int(time.time())
+    statement = jwt.encode(
+        {
+            "iss": "https://directory.example",
+            "iat": now,
+            "exp": now + 300,
+            "client_name": "Browser DCR app",
+        },
+        rsa_private,
+        algorithm="RS256",
+        headers={"kid": "statement-rsa-1"},
+    )
+    claims = {
+        "grant_types": ["client_credentials"],
+        "software_statement": statement,
+        "iat": now,
+        "exp": now + 300,
+        "jti": str(uuid.uuid4()),
+    }
+    signed = jwt.encode(claims, ec_private, algorithm="ES256", headers={"kid": "request-ec-1"})
+    status, registered = http(
+        "POST",
+        discovery(site)["registration_endpoint"],
+        body=signed.encode(),
+        headers={
+            "Content-Type": "application/jwt",
+            "Authorization": f"Bearer {token['access_token']}",
+        },
+    )
+    assert status == 201, registered
+    assert registered["client_name"] == "Browser DCR app"
+
+    # Applications: the client carries the DCR label.
+    page.goto(f"{site}/admin/")
+    page.locator("#oauth-module").get_by_role("link", name="Applications").first.click()
+    row = page.locator("#result_list tr", has_text="Browser DCR app")
+    expect(row.locator(".dcr-badge")).to_have_text("DCR")
+    shot(page, "applications")
+    row.get_by_role("link", name="Browser DCR app").click()
+    expect(page.locator(".dcr-json-view")).to_contain_text("Browser DCR app")
+    expect(page.locator(".field-client_id")).to_contain_text(registered["client_id"])
+    shot(page, "application-detail")
+
+    # Reissue: the new token is shown once, the old one is refused over REST.
+    page.click("#reissue-token")
+    new_token = page.locator("#reissued-token-value").inner_text()
+    manage = registered["registration_client_uri"]
+    old_status, _ = http(
+        "GET",
+        manage,
+        headers={"Authorization": f"Bearer {registered['registration_access_token']}"},
+    )
+    assert old_status == 401
+    new_status, _ = http("GET", manage, headers={"Authorization": f"Bearer {new_token}"})
+    assert new_status == 200
+
+    # Test policy and recent events.
+    page.goto(f"{site}/admin/registration/dcrsettings/client-registration/")
+    page.get_by_role("link", name="default/default").click()
+    page.click("#tab-test")
+    # The workspace requires a software statement: the dry run verifies it, then the policy.
+    long_name = jwt.encode(
+        {"iss": "https://directory.example", "iat": now, "exp": now + 300, "client_name": "x" * 80},
+        rsa_private,
+        algorithm="RS256",
+        headers={"kid": "statement-rsa-1"},
+    )
+    metadata = {"grant_types": ["client_credentials"], "software_statement": long_name}
+    page.fill("#id_metadata", json.dumps(metadata, indent=2))
+    page.click("input[value=Test]")
+    expect(page.locator("#dry-run-result")).to_contain_text("client_name")
+    shot(page, "client-registration-test-policy")
+    page.click("#tab-events")
+    expect(page.locator("#recent-events")).to_contain_text("reissue")
+    shot(page, "client-registration-events")
+    assert time.monotonic() - started < 60
