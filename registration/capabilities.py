@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from registration.jose.keysets import ALLOWED_ALGORITHMS
 from registration.metadata import ServerCapabilities
 from registration.models import DCRSettings
 from tenants.models import Workspace
@@ -12,7 +13,16 @@ DCR_REGISTER_SCOPE = "dcr_register"
 GRANT_TYPES_SUPPORTED = ("authorization_code", "refresh_token", "client_credentials")
 RESPONSE_TYPES_SUPPORTED = ("code",)
 RESPONSE_MODES_SUPPORTED = ("query",)
-TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED = ("client_secret_basic", "client_secret_post", "none")
+TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED = (
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "none",
+)
+# RFC 7523 / OIDC Core §9 client assertions: RFC 8725 allow-listed asymmetric algorithms for
+# private_key_jwt, HMAC only for client_secret_jwt; never "none".
+TOKEN_ENDPOINT_AUTH_SIGNING_ALGS_SUPPORTED = (*ALLOWED_ALGORITHMS, "HS256", "HS384", "HS512")
 CODE_CHALLENGE_METHODS_SUPPORTED = ("S256",)  # RFC 9700 §2.1.1: not "plain"
 ID_TOKEN_SIGNING_ALGS_SUPPORTED = ("RS256",)
 SUBJECT_TYPES_SUPPORTED = ("public",)
@@ -32,6 +42,9 @@ def capabilities_for(
         grant_types_supported=frozenset(GRANT_TYPES_SUPPORTED),
         response_types_supported=frozenset(RESPONSE_TYPES_SUPPORTED),
         token_endpoint_auth_methods_supported=frozenset(TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED),
+        token_endpoint_auth_signing_algs_supported=frozenset(
+            TOKEN_ENDPOINT_AUTH_SIGNING_ALGS_SUPPORTED
+        ),
         id_token_signing_algs_supported=frozenset(ID_TOKEN_SIGNING_ALGS_SUPPORTED),
         # CONTRACT: unsupported scopes are dropped unless the policy says to refuse.
         reject_unsupported_scopes=reject_unsupported_scopes,

@@ -11,6 +11,9 @@ from oauth2_provider.models import AbstractApplication
 from dcr_server import crypto
 from registration.models import Client, DCRSettings
 
+# The token endpoint auth methods that use a client secret (RFC 7591 §2, OIDC Core §9).
+SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post", "client_secret_jwt"})
+
 
 def _primary_dot_grant(grant_types: list[str]) -> str:
     if "authorization_code" in grant_types:
@@ -37,7 +40,9 @@ def apply_metadata(client: Client, metadata: dict[str, Any], settings: DCRSettin
         if method == "none"
         else AbstractApplication.CLIENT_CONFIDENTIAL
     )
-    if client.client_type == AbstractApplication.CLIENT_PUBLIC:
+    if method not in SECRET_METHODS:
+        # A public client has no secret; a private_key_jwt client proves itself with its keys
+        # and needs none either (a secret it never uses is only something to leak).
         client.set_client_secret("", expires_at=None)
     elif not client.client_secret_encrypted:
         # RFC 7591 §3.2.1: a confidential client gets a secret; ttl 0 = never expires.

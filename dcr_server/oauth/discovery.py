@@ -16,6 +16,7 @@ def discovery_document(request: HostAware, workspace: Workspace) -> dict[str, An
     base = issuer(request, workspace)
     client_auth = list(caps.TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED)
     confidential_auth = [method for method in client_auth if method != "none"]
+    signing_algs = list(caps.TOKEN_ENDPOINT_AUTH_SIGNING_ALGS_SUPPORTED)
     document: dict[str, Any] = {
         # RFC 8414 §2 / OIDC Discovery §3: REQUIRED members.
         "issuer": base,
@@ -31,10 +32,13 @@ def discovery_document(request: HostAware, workspace: Workspace) -> dict[str, An
         "response_modes_supported": list(caps.RESPONSE_MODES_SUPPORTED),
         "grant_types_supported": list(caps.GRANT_TYPES_SUPPORTED),
         "token_endpoint_auth_methods_supported": client_auth,
+        "token_endpoint_auth_signing_alg_values_supported": signing_algs,
         "revocation_endpoint": f"{base}/oauth2/revoke",
         "revocation_endpoint_auth_methods_supported": client_auth,
+        "revocation_endpoint_auth_signing_alg_values_supported": signing_algs,
         "introspection_endpoint": f"{base}/oauth2/introspect",
         "introspection_endpoint_auth_methods_supported": confidential_auth,
+        "introspection_endpoint_auth_signing_alg_values_supported": signing_algs,
         "code_challenge_methods_supported": list(caps.CODE_CHALLENGE_METHODS_SUPPORTED),
         "claims_supported": list(CLAIMS_SUPPORTED),
         "claims_parameter_supported": False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -16,11 +17,24 @@ from oauth2_provider.models import AccessToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
 
+from dcr_server.oauth.client_assertion import (
+    JWT_BEARER,
+    AssertionRejected,
+    assertion_subject,
+    authenticate_assertion,
+)
 from registration.models import Client
 from tenants.context import current_context, current_workspace
 
+log = logging.getLogger(__name__)
+
 MAX_CLIENT_ID_LENGTH = 255
 LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+def _client_assertion(request: Request) -> str | None:
+    assertion = getattr(request, "client_assertion", None)
+    return assertion if isinstance(assertion, str) and assertion else None
 
 
 def _plausible_client_id(client_id: Any) -> bool:
@@ -84,6 +98,40 @@ class WorkspaceOAuth2Validator(OAuth2Validator):
         if not super()._authenticate_request_body(request):
             return False
         return bool(request.client.token_endpoint_auth_method == "client_secret_post")
+
+    def client_authentication_required(self, request: Request, *args: Any, **kwargs: Any) -> bool:
+        if _client_assertion(request) is not None:
+            return True
+        return bool(super().client_authentication_required(request, *args, **kwargs))
+
+    def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
+        assertion = _client_assertion(request)
+        if assertion is None:
+            return bool(super().authenticate_client(request, *args, **kwargs))
+        return self._authenticate_with_assertion(request, assertion)
+
+    def _authenticate_with_assertion(self, request: Request, assertion: str) -> bool:
+        """RFC 7523 §2.2: ``client_assertion_type`` jwt-bearer with a signed ``client_assertion``."""
+        if getattr(request, "client_assertion_type", None) != JWT_BEARER:
+            return False
+        try:
+            client_id = assertion_subject(assertion)
+            # RFC 7521 §4.2: a client_id parameter, when sent, must name the same client.
+            sent_id = request.client_id
+            if sent_id and sent_id != client_id:
+                return False
+            client = self._load_application(client_id, request)
+            if client is None:
+                return False
+            issuer = current_context().issuer
+            audiences = {issuer, f"{issuer}/oauth2/token", request.uri.split("?")[0]}
+            authenticate_assertion(client=client, assertion=assertion, audiences=audiences)
+        except AssertionRejected as exc:
+            log.debug("client assertion rejected: %s", exc)  # a reason, never the assertion
+            request.client = None
+            return False
+        request.client_id = client_id
+        return True
 
     def authenticate_client_id(
         self, client_id: str, request: Request, *args: Any, **kwargs: Any

@@ -19,7 +19,7 @@ def client_information(request: HostAware, issued: IssuedClient) -> dict[str, An
     body: dict[str, Any] = dict(client.metadata)
     body["client_id"] = client.client_id
     body["client_id_issued_at"] = int(client.created.timestamp())
-    if not client.is_public:
+    if client.client_secret_encrypted:
         body["client_secret"] = client.client_secret
         # RFC 7591 §3.2.1: REQUIRED if client_secret is issued; 0 means it does not expire.
         expires_at = client.client_secret_expires_at

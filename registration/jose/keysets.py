@@ -167,6 +167,9 @@ class KeySet:
     inline: dict[str, Any] | None
     uri: str
     cache_namespace: str  # e.g. f"ws{workspace.pk}:software_statement"
+    # A client-supplied jwks_uri (private_key_jwt) is fetched only from public addresses
+    # (RFC 7591 §5 SSRF); an administrator's URI is trusted as configured.
+    client_supplied: bool = False
 
     def signing_keys(self, kid: str | None, *, refresh_on_miss: bool = True) -> list[jwt.PyJWK]:
         """The keys that may have signed a token with header ``kid`` (any key when None).
@@ -228,7 +231,8 @@ class KeySet:
             raise KeySetUnavailable(message) from None
 
     def _fetch_and_store(self) -> dict[str, Any]:
-        result = fetch.fetch_trusted_url(self.uri, max_bytes=FETCH_MAX_BYTES, timeout=FETCH_TIMEOUT)
+        fetcher = fetch.fetch_client_url if self.client_supplied else fetch.fetch_trusted_url
+        result = fetcher(self.uri, max_bytes=FETCH_MAX_BYTES, timeout=FETCH_TIMEOUT)
         try:
             document = json.loads(result.body)
         except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError
