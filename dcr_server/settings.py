@@ -140,6 +140,7 @@ REST_FRAMEWORK = {
 OAUTH2_PROVIDER_APPLICATION_MODEL = "registration.Client"
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "dcr_server.oauth.validator.WorkspaceOAuth2Validator",
+    "OIDC_SERVER_CLASS": "dcr_server.oauth.server.WorkspaceServer",
     "SCOPES_BACKEND_CLASS": "dcr_server.oauth.scopes.WorkspaceScopes",
     "OIDC_ENABLED": True,
     "PKCE_REQUIRED": True,

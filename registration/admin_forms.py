@@ -207,6 +207,8 @@ class DCRSettingsForm(forms.Form):
             software_statement=self.key_changes["software_statement"],
             signed_request=self.key_changes["signed_request"],
             policy=PolicyChange(document=data["policy"]),
+            token_rotation=data["token_rotation"],
+            default_scopes=tuple(data["default_scopes"]),
         )
 
 

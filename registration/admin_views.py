@@ -111,13 +111,7 @@ def _save_settings(
     """Apply the form through dcr_configure; on a ConfigurationError nothing is written."""
     before = dcr_settings_data(dcr_settings_for(workspace=workspace))
     try:
-        with transaction.atomic():
-            dcr = dcr_configure(workspace=workspace, change=form.settings_change())
-            # dcr_configure has no rotation/default-scope knobs (the CLI does not set them);
-            # they are written in the same transaction, so the save stays all-or-nothing.
-            dcr.token_rotation = form.cleaned_data["token_rotation"]
-            dcr.default_scopes = form.cleaned_data["default_scopes"]
-            dcr.save(update_fields=["token_rotation", "default_scopes", "updated_at"])
+        dcr = dcr_configure(workspace=workspace, change=form.settings_change())
     except ConfigurationError as exc:
         form.add_error(_field_for(exc), str(exc))
         return None

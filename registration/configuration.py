@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
+from registration.capabilities import scopes_supported
 from registration.jose.keysets import describe_keys, validate_public_jwks
-from registration.models import DCRSettings
+from registration.models import DCRSettings, TokenRotation
 from registration.policy import PolicyError, load_hook, parse_policy, policy_to_document
 from registration.selectors import dcr_settings_for
 from tenants.models import Workspace
@@ -49,6 +50,19 @@ class SettingsChange:
     policy: PolicyChange | None = None
     delete_never_used_after_days: int | None = None
     delete_idle_after_days: int | None = None
+    token_rotation: str | None = None
+    default_scopes: tuple[str, ...] | None = None
+
+
+def _check_default_scopes(workspace: Workspace, scopes: tuple[str, ...]) -> list[str]:
+    offered = scopes_supported(workspace)
+    unknown = [scope for scope in scopes if scope not in offered]
+    if unknown:
+        raise ConfigurationError(
+            f"default scopes: {' '.join(unknown)[:100]} not offered by {workspace.label} "
+            f"(offered: {' '.join(offered)})"
+        )
+    return list(dict.fromkeys(scopes))
 
 
 def check_policy_document(document: object) -> dict[str, Any]:
@@ -108,6 +122,16 @@ def dcr_configure(*, workspace: Workspace, change: SettingsChange) -> DCRSetting
         days = getattr(change, name)
         if days is not None and not 0 <= days <= MAX_LIFECYCLE_DAYS:
             raise ConfigurationError(f"{name} must be between 0 (off) and {MAX_LIFECYCLE_DAYS}")
+    if change.token_rotation is not None and change.token_rotation not in TokenRotation.values:
+        raise ConfigurationError(
+            f"token rotation must be one of {', '.join(TokenRotation.values)}, "
+            f"not {change.token_rotation[:40]!r}"
+        )
+    default_scopes = (
+        _check_default_scopes(workspace, change.default_scopes)
+        if change.default_scopes is not None
+        else None
+    )
     with transaction.atomic():
         dcr_settings_for(workspace=workspace)  # creates a missing row before locking it
         dcr = DCRSettings.objects.select_for_update().get(workspace=workspace)
@@ -127,6 +151,10 @@ def dcr_configure(*, workspace: Workspace, change: SettingsChange) -> DCRSetting
             dcr.delete_never_used_after_days = change.delete_never_used_after_days or None
         if change.delete_idle_after_days is not None:
             dcr.delete_idle_after_days = change.delete_idle_after_days or None
+        if change.token_rotation is not None:
+            dcr.token_rotation = change.token_rotation
+        if default_scopes is not None:
+            dcr.default_scopes = default_scopes
         dcr.save()
     return dcr
 

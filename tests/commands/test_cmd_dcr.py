@@ -330,3 +330,24 @@ def test_cleanup_with_nothing_expired_reports_zero() -> None:
 
     assert "Expired registration access tokens deleted: 0" in output
     assert "Expired access tokens deleted: 0" in output
+
+
+def test_configure_token_rotation_and_default_scopes(workspace: Workspace) -> None:
+    data = run_json(
+        "configure",
+        "default/default",
+        "--token-rotation",
+        "update",
+        "--default-scopes",
+        "openid email",
+    )
+
+    assert data["token_rotation"] == "update"
+    assert data["default_scopes"] == ["openid", "email"]
+
+
+def test_configure_refuses_scopes_the_workspace_does_not_offer(workspace: Workspace) -> None:
+    with pytest.raises(CommandError, match="dcr_register"):
+        run_json("configure", "default/default", "--default-scopes", "openid dcr_register")
+
+    assert run_json("show", "default/default")["default_scopes"] == ["openid", "profile", "email"]

@@ -285,3 +285,27 @@ def test_public_client_with_wrong_verifier_rfc7636_4_6(obtain_code, token_reques
     response = token_request(data)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize("method", ["plain", None])
+def test_plain_pkce_is_refused_before_consent_rfc9700_2_1_1(api, workspace, user, registered, method):
+    """RFC 9700 §2.1.1 / RFC 7636 §4.4.1: the authorization request itself is refused (no consent
+    page) when the challenge method is plain or omitted (which means plain, RFC 7636 §4.3)."""
+    from urllib.parse import urlencode
+
+    verifier, _ = pkce_pair()
+    params = {
+        "response_type": "code",
+        "client_id": registered["client_id"],
+        "redirect_uri": REDIRECT_URI,
+        "scope": "openid",
+        "state": "xyz",
+        "code_challenge": verifier,
+    }
+    if method is not None:
+        params["code_challenge_method"] = method
+    api.force_login(user)
+    response = api.get(ws_url(workspace, "/oauth2/authorize") + "?" + urlencode(params))
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert query_of(response["Location"])["error"] == "invalid_request"

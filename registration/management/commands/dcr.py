@@ -131,6 +131,16 @@ class Command(BaseCommand):
         )
         _key_set_flags(configure, "software-statement", "software statements")
         _key_set_flags(configure, "signed-request", "signed request bodies")
+        configure.add_argument(
+            "--token-rotation",
+            choices=["read_and_update", "update", "never"],
+            help="when the registration access token is replaced (default read_and_update)",
+        )
+        configure.add_argument(
+            "--default-scopes",
+            metavar="SCOPES",
+            help="space-separated scopes for clients that ask none",
+        )
         policy = configure.add_mutually_exclusive_group()
         policy.add_argument("--policy", metavar="FILE", help="a DCR policy document (JSON)")
         policy.add_argument("--no-policy", action="store_true", help="remove the policy")
@@ -210,6 +220,10 @@ class Command(BaseCommand):
             policy=_policy_change(options),
             delete_never_used_after_days=options["delete_never_used_after"],
             delete_idle_after_days=options["delete_idle_after"],
+            token_rotation=options["token_rotation"],
+            default_scopes=tuple(options["default_scopes"].split())
+            if options["default_scopes"] is not None
+            else None,
         )
         try:
             dcr = dcr_configure(workspace=workspace, change=change)
