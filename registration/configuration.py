@@ -52,6 +52,7 @@ class SettingsChange:
     delete_idle_after_days: int | None = None
     token_rotation: str | None = None
     default_scopes: tuple[str, ...] | None = None
+    client_secret_ttl: int | None = None
 
 
 def _check_default_scopes(workspace: Workspace, scopes: tuple[str, ...]) -> list[str]:
@@ -122,6 +123,11 @@ def dcr_configure(*, workspace: Workspace, change: SettingsChange) -> DCRSetting
         days = getattr(change, name)
         if days is not None and not 0 <= days <= MAX_LIFECYCLE_DAYS:
             raise ConfigurationError(f"{name} must be between 0 (off) and {MAX_LIFECYCLE_DAYS}")
+    secret_ttl = change.client_secret_ttl
+    if secret_ttl is not None and not 0 <= secret_ttl <= MAX_RAT_TTL:
+        raise ConfigurationError(
+            f"client secret lifetime must be between 0 (never expires) and {MAX_RAT_TTL} seconds"
+        )
     if change.token_rotation is not None and change.token_rotation not in TokenRotation.values:
         raise ConfigurationError(
             f"token rotation must be one of {', '.join(TokenRotation.values)}, "
@@ -155,6 +161,8 @@ def dcr_configure(*, workspace: Workspace, change: SettingsChange) -> DCRSetting
             dcr.token_rotation = change.token_rotation
         if default_scopes is not None:
             dcr.default_scopes = default_scopes
+        if secret_ttl is not None:
+            dcr.client_secret_ttl = secret_ttl
         dcr.save()
     return dcr
 

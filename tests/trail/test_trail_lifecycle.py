@@ -90,3 +90,19 @@ def test_expired_client_secret_no_longer_authenticates_rfc7591_3_2_1(
     )
 
     assert response.status_code == 401
+
+
+def test_client_secret_lifetime_sets_expires_at_rfc7591_3_2_1(
+    api: HttpClient, workspace: Workspace
+) -> None:
+    import time
+
+    from tests.helpers import SERVICE_CLIENT, post_json
+
+    call_command(
+        "dcr", "configure", "default/default", "--client-secret-ttl", "3600", stdout=io.StringIO()
+    )
+
+    body = post_json(api, "/default/default/oauth2/register", SERVICE_CLIENT).json()
+
+    assert abs(body["client_secret_expires_at"] - (time.time() + 3600)) < 60

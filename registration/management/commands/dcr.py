@@ -132,6 +132,12 @@ class Command(BaseCommand):
         _key_set_flags(configure, "software-statement", "software statements")
         _key_set_flags(configure, "signed-request", "signed request bodies")
         configure.add_argument(
+            "--client-secret-ttl",
+            type=int,
+            metavar="SECONDS",
+            help="lifetime of newly issued client secrets (0: never expire)",
+        )
+        configure.add_argument(
             "--token-rotation",
             choices=["read_and_update", "update", "never"],
             help="when the registration access token is replaced (default read_and_update)",
@@ -221,6 +227,7 @@ class Command(BaseCommand):
             delete_never_used_after_days=options["delete_never_used_after"],
             delete_idle_after_days=options["delete_idle_after"],
             token_rotation=options["token_rotation"],
+            client_secret_ttl=options["client_secret_ttl"],
             default_scopes=tuple(options["default_scopes"].split())
             if options["default_scopes"] is not None
             else None,
