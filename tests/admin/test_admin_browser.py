@@ -1,13 +1,16 @@
 """The admin console in a real browser (Playwright + Debian's chromium) against live_server.
 
 One browser per module; each test gets a fresh 1280px-wide page. Screenshots of the main pages
-are written to docs/screenshots/ on every run.
+are taken on every run; they replace docs/screenshots/ only with DCR_UPDATE_SCREENSHOTS=1
+(otherwise they go to a temporary folder, so a test run leaves the tree clean).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -27,7 +30,12 @@ from tenants.services import workspace_create
 from tests.admin.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = (
+    DOCS_SCREENSHOTS
+    if os.environ.get("DCR_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "dcr-screenshots"
+)
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
