@@ -288,7 +288,9 @@ def test_public_client_with_wrong_verifier_rfc7636_4_6(obtain_code, token_reques
 
 
 @pytest.mark.parametrize("method", ["plain", None])
-def test_plain_pkce_is_refused_before_consent_rfc9700_2_1_1(api, workspace, user, registered, method):
+def test_plain_pkce_is_refused_before_consent_rfc9700_2_1_1(
+    api, workspace, user, registered, method
+):
     """RFC 9700 §2.1.1 / RFC 7636 §4.4.1: the authorization request itself is refused (no consent
     page) when the challenge method is plain or omitted (which means plain, RFC 7636 §4.3)."""
     from urllib.parse import urlencode
