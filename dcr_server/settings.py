@@ -44,6 +44,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its process_exception runs first: a database outage answers 503, not 500.
+    "dcr_server.resilience.DatabaseUnavailableMiddleware",
 ]
 
 # API paths have no trailing slash; never redirect (a POST cannot follow it).
@@ -76,10 +78,14 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts, so two concurrent writers queue instead of
     # failing with "database is locked" when a read transaction upgrades to a write.
+    # WAL lets readers run beside the one writer; NORMAL sync is safe with WAL.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     (BASE_DIR / "var").mkdir(exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -128,6 +134,24 @@ DCR_CLIENT_IP_HEADER = env_str("DCR_CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR")
 if env_bool("DJANGO_SECURE_PROXY_SSL", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# HTTPS hardening: on by default when debug is off; DJANGO_SECURE=0 for a plain-http lab.
+if env_bool("DJANGO_SECURE", not DEBUG):
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
+    # An authorization server's whole domain should be https-only; 0 where subdomains are not.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+    # Behind a TLS-terminating load balancer this needs DJANGO_SECURE_PROXY_SSL=1.
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# RFC 8252 §7.3: native apps register http loopback redirect URIs on purpose.
+# RFC 9207 iss is added per workspace by dcr_server.oauth.backend (DOT's W005 switch would use one
+# site-wide issuer).
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008", "oauth2_provider.W005"]
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
@@ -141,6 +165,7 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "registration.Client"
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "dcr_server.oauth.validator.WorkspaceOAuth2Validator",
     "OIDC_SERVER_CLASS": "dcr_server.oauth.server.WorkspaceServer",
+    "OAUTH2_BACKEND_CLASS": "dcr_server.oauth.backend.WorkspaceOAuthLibCore",
     "SCOPES_BACKEND_CLASS": "dcr_server.oauth.scopes.WorkspaceScopes",
     "OIDC_ENABLED": True,
     "PKCE_REQUIRED": True,
@@ -159,6 +184,7 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
     "DCR_ENABLED": False,
     "CIMD_ENABLED": False,
 }
@@ -171,6 +197,8 @@ LOGGING = {
     "loggers": {
         # DOT logs client ids and failure reasons at debug; never secrets. Keep it quiet anyway.
         "oauth2_provider": {"level": "WARNING"},
+        # oauthlib logs issued access and refresh tokens at DEBUG: never below INFO.
+        "oauthlib": {"level": "INFO", "propagate": True},
         "django.request": {"level": "ERROR"},
     },
 }

@@ -44,6 +44,11 @@ class RequestInfo:
 CLI = RequestInfo(actor="cli")
 
 
+def _text(value: str, limit: int) -> str:
+    """Printable text for a column: no NUL (PostgreSQL refuses it), bounded length."""
+    return value.replace("\x00", "")[:limit]
+
+
 def record(
     *,
     workspace: Workspace,
@@ -59,15 +64,15 @@ def record(
         workspace=workspace,
         event=event,
         operation=operation,
-        client_id=client_id[:255],
-        outcome=outcome[:64],
-        rule=rule[:100],
-        description=description[:MAX_DESCRIPTION],
+        client_id=_text(client_id, 255),
+        outcome=_text(outcome, 64),
+        rule=_text(rule, 100),
+        description=_text(description, MAX_DESCRIPTION),
         source_ip=info.source_ip or None,
-        user_agent=info.user_agent[:255],
-        protection=info.protection[:100],
-        software_statement_issuer=info.software_statement_issuer[:255],
-        actor=info.actor[:150],
+        user_agent=_text(info.user_agent, 255),
+        protection=_text(info.protection, 100),
+        software_statement_issuer=_text(info.software_statement_issuer, 255),
+        actor=_text(info.actor, 150),
     )
 
 

@@ -40,6 +40,8 @@ def discovery_document(request: HostAware, workspace: Workspace) -> dict[str, An
         "introspection_endpoint_auth_methods_supported": confidential_auth,
         "introspection_endpoint_auth_signing_alg_values_supported": signing_algs,
         "code_challenge_methods_supported": list(caps.CODE_CHALLENGE_METHODS_SUPPORTED),
+        # RFC 9207 §3: authorization responses carry iss.
+        "authorization_response_iss_parameter_supported": True,
         "claims_supported": list(CLAIMS_SUPPORTED),
         "claims_parameter_supported": False,
         "request_parameter_supported": False,

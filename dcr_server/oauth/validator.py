@@ -52,9 +52,11 @@ class WorkspaceOAuth2Validator(OAuth2Validator):
         if not auth:
             return None
         scheme, _, credentials = auth.strip().partition(" ")
-        if scheme.lower() != "basic" or not credentials.strip():
+        credentials = credentials.strip()
+        # Base64 is ASCII: anything else is not credentials (and must not reach a 500).
+        if scheme.lower() != "basic" or not credentials or not credentials.isascii():
             return None
-        return credentials.strip()
+        return credentials
 
     def _load_application(self, client_id: str, request: Request) -> Client | None:
         if not _plausible_client_id(client_id):

@@ -17,6 +17,17 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """RFC 8259 §4: names SHOULD be unique. A duplicate is refused rather than "last one wins",
+    so a proxy or firewall that keeps the first one can never judge a different body."""
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise ValueError(f"duplicate member {name[:60]!r}")
+        result[name] = value
+    return result
+
+
 class StrictJSONParser(BaseParser):
     """RFC 8259 JSON only (no NaN/Infinity), UTF-8, bounded size; the top level must be an object."""
 
@@ -30,8 +41,15 @@ class StrictJSONParser(BaseParser):
     ) -> Any:
         raw = _read_capped(stream)
         try:
-            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            data = json.loads(
+                raw.decode("utf-8"),
+                parse_constant=_reject_constant,
+                object_pairs_hook=_refuse_duplicate_keys,
+            )
+            # A lone surrogate escape ("\ud800") decodes but is not Unicode text: refuse it here
+            # rather than fail when it is stored.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except (UnicodeError, ValueError, RecursionError) as exc:
             raise ParseError("The request body is not valid JSON.") from exc
         return data
 

@@ -160,6 +160,37 @@ def load_jwks_file(path: str) -> dict[str, Any]:
         raise KeySetError(f"{path}: {exc}") from None
 
 
+class _TolerantCache:
+    """Django's cache, but a cache outage (Redis down) degrades to "nothing cached"
+    instead of failing verification: the URI is then fetched directly (bounded by its timeout)."""
+
+    _warned = False
+
+    def _call(self, default: Any, method: str, *args: Any) -> Any:
+        try:
+            return getattr(cache, method)(*args)
+        except Exception as exc:
+            if not _TolerantCache._warned:
+                _TolerantCache._warned = True
+                logger.warning("JWKS cache unavailable, fetching directly: %s", type(exc).__name__)
+            return default
+
+    def get(self, key: str) -> Any:
+        return self._call(None, "get", key)
+
+    def add(self, key: str, value: Any, timeout: int) -> bool:
+        return bool(self._call(True, "add", key, value, timeout))
+
+    def set(self, key: str, value: Any, timeout: int) -> None:
+        self._call(None, "set", key, value, timeout)
+
+    def delete(self, key: str) -> None:
+        self._call(None, "delete", key)
+
+
+_cache = _TolerantCache()
+
+
 @dataclass(frozen=True)
 class KeySet:
     """The keys that verify one kind of token of one workspace: inline, else from ``uri``."""
@@ -196,7 +227,7 @@ class KeySet:
         return f"dcr:jwks:v1:{self.cache_namespace}:{digest}:{kind}"
 
     def _uri_document(self, kid: str | None, *, refresh_on_miss: bool) -> dict[str, Any]:
-        fresh = cache.get(self._cache_key("fresh"))
+        fresh = _cache.get(self._cache_key("fresh"))
         if not isinstance(fresh, dict):
             return self._refresh()
         if (
@@ -204,7 +235,7 @@ class KeySet:
             and refresh_on_miss
             and not _has_kid(fresh, kid)
             # cache.add is atomic (also on Redis): one refetch per cooldown across all processes.
-            and cache.add(self._cache_key("cooldown"), True, REFETCH_COOLDOWN)
+            and _cache.add(self._cache_key("cooldown"), True, REFETCH_COOLDOWN)
         ):
             try:
                 return self._fetch_and_store()
@@ -214,20 +245,20 @@ class KeySet:
 
     def _refresh(self) -> dict[str, Any]:
         """No fresh copy: fetch, else fall back to the stale copy, else give up."""
-        failure = cache.get(self._cache_key("failure"))
+        failure = _cache.get(self._cache_key("failure"))
         if isinstance(failure, str):
             raise KeySetUnavailable(failure)
         try:
             return self._fetch_and_store()
         except (fetch.FetchError, KeySetError) as exc:
             logger.warning("JWKS fetch for %s failed: %s", self.cache_namespace, exc)
-            stale = cache.get(self._cache_key("stale"))
+            stale = _cache.get(self._cache_key("stale"))
             if isinstance(stale, dict):
                 # Serve the last good keys and retry the URI after MIN_TTL, not on every request.
-                cache.set(self._cache_key("fresh"), stale, MIN_TTL)
+                _cache.set(self._cache_key("fresh"), stale, MIN_TTL)
                 return stale
             message = f"the JWKS URI {self.uri} could not be fetched: {exc}"
-            cache.set(self._cache_key("failure"), message, FAILURE_TTL)
+            _cache.set(self._cache_key("failure"), message, FAILURE_TTL)
             raise KeySetUnavailable(message) from None
 
     def _fetch_and_store(self) -> dict[str, Any]:
@@ -239,9 +270,9 @@ class KeySet:
             raise KeySetError("the response is not a JSON document") from None
         jwks = validate_public_jwks(document)
         ttl = DEFAULT_TTL if result.max_age is None else min(max(result.max_age, MIN_TTL), MAX_TTL)
-        cache.set(self._cache_key("fresh"), jwks, ttl)
-        cache.set(self._cache_key("stale"), jwks, STALE_TTL)
-        cache.delete(self._cache_key("failure"))
+        _cache.set(self._cache_key("fresh"), jwks, ttl)
+        _cache.set(self._cache_key("stale"), jwks, STALE_TTL)
+        _cache.delete(self._cache_key("failure"))
         return jwks
 
 

@@ -311,3 +311,13 @@ def test_plain_pkce_is_refused_before_consent_rfc9700_2_1_1(
 
     assert response.status_code == HTTPStatus.FOUND
     assert query_of(response["Location"])["error"] == "invalid_request"
+
+
+def test_authorization_response_carries_the_workspace_issuer_rfc9207_2(
+    obtain_code, authorize, registered
+):
+    """RFC 9207 §2: iss in the authorization response equals the workspace's issuer."""
+    _, challenge = pkce_pair()
+    response = authorize(registered["client_id"], code_challenge=challenge)
+
+    assert query_of(response["Location"])["iss"] == "http://testserver/default/default"
