@@ -180,18 +180,18 @@ def validate_redirect_uri(
     if uri.scheme == "https":
         _require_https(field, uri, error)
         return value
-    if application_type != "native":
-        # OIDC Registration §2: web clients MUST only register https redirect URIs.
-        fail(field, "web clients must use the https scheme", "OIDC Registration §2", error=error)
     if uri.scheme == "http":
         _require_real_host(field, uri, error)
         if uri.host not in LOOPBACK_HOSTS:
             # RFC 8252 §7.3 / §8.3: plain http is only acceptable on the loopback interface.
-            msg = (
-                "native clients may use http only on a loopback host (127.0.0.1, [::1], localhost)"
-            )
+            # (OIDC Registration §2 restricts web clients to https only for the implicit grant,
+            # checked with the grant types; MCP clients register loopback http as web clients.)
+            msg = "http is allowed only on a loopback host (127.0.0.1, [::1], localhost)"
             fail(field, msg, "RFC 8252 §7.3", error=error)
         return value
+    if application_type != "native":
+        # RFC 8252 §7.1: private-use schemes are for native apps; web clients use https.
+        fail(field, "web clients must use the https scheme", "OIDC Registration §2", error=error)
     if not _is_private_use_scheme(uri.scheme):
         # RFC 8252 §7.1: private-use schemes MUST be based on a reverse domain name.
         msg = f"scheme {quote(uri.scheme)} is not a reverse-domain-name private-use scheme"

@@ -111,7 +111,7 @@ def validate_client_metadata(
     # 2. Per-field rules.
     result = _validate_fields(present, tagged, capabilities)
     # 3. Cross-field consistency.
-    _check_consistency(result)
+    _check_consistency(result, capabilities)
     return _in_canonical_order(result)
 
 
@@ -185,9 +185,10 @@ def _validate_fields(
     application_type = oidc.validate_application_type(
         present.get("application_type", oidc.DEFAULT_APPLICATION_TYPE)
     )
-    grant_types = list(fields.DEFAULT_GRANT_TYPES)
-    if "grant_types" in present:
-        grant_types = fields.validate_grant_types(present["grant_types"], capabilities)
+    # RFC 7591 §2 default, checked against what this server offers like a sent value.
+    grant_types = fields.validate_grant_types(
+        present.get("grant_types", list(fields.DEFAULT_GRANT_TYPES)), capabilities
+    )
     result["grant_types"] = grant_types
     if "response_types" in present:
         result["response_types"] = fields.validate_response_types(
@@ -249,10 +250,14 @@ def _auth_method(present: dict[str, object], capabilities: ServerCapabilities) -
     return fields.DEFAULT_AUTH_METHOD
 
 
-def _check_consistency(result: dict[str, Any]) -> None:
+def _check_consistency(result: dict[str, Any], capabilities: ServerCapabilities) -> None:
     grant_types: list[str] = result["grant_types"]
     if "response_types" not in result:
-        result["response_types"] = fields.default_response_types(grant_types)
+        defaults = fields.default_response_types(grant_types)
+        # RFC 7591 §2 default, checked against what this server offers like a sent value.
+        result["response_types"] = (
+            fields.validate_response_types(defaults, capabilities) if defaults else []
+        )
     fields.check_grant_and_response_types(grant_types, result["response_types"])
     _check_redirect_uris(result, grant_types)
     _check_keys_and_auth_method(result, grant_types)
@@ -267,6 +272,16 @@ def _check_redirect_uris(result: dict[str, Any], grant_types: list[str]) -> None
         fail("redirect_uris", msg, "RFC 7591 §2", error=InvalidRedirectURI)
     if "implicit" in grant_types and result["application_type"] == "web":
         for index, uri in enumerate(redirect_uris):
+            if uris.parse_uri("redirect_uris", uri).scheme != "https":
+                # OIDC Registration §2: web clients using the implicit grant MUST only register
+                # https redirect URIs.
+                msg = "web clients using the implicit grant must use https"
+                fail(
+                    f"redirect_uris[{index}]",
+                    msg,
+                    "OIDC Registration §2",
+                    error=InvalidRedirectURI,
+                )
             if uris.parse_uri("redirect_uris", uri).host == "localhost":
                 # OIDC Registration §2: web clients using the implicit grant MUST NOT use
                 # localhost as the hostname.
@@ -298,9 +313,10 @@ def _check_keys_and_auth_method(result: dict[str, Any], grant_types: list[str]) 
         return
     field = "token_endpoint_auth_signing_alg"
     if method not in fields.JWT_AUTH_METHODS:
-        # OIDC Registration §2: only for the private_key_jwt and client_secret_jwt methods.
-        msg = "only applies to client_secret_jwt and private_key_jwt"
-        fail(field, msg, "OIDC Registration §2")
+        # OIDC Registration §2 gives it a meaning only for the two JWT methods; other clients
+        # (idpyoidc's defaults) send it anyway, so it is dropped rather than refused.
+        del result[field]
+        return
     symmetric = alg.startswith("HS")
     if method == "client_secret_jwt" and not symmetric:
         # RFC 7523 §2.2 / OIDC Core §9: client_secret_jwt is an HMAC over the client secret.

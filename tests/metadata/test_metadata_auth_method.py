@@ -82,7 +82,6 @@ def test_signing_alg_matching_method_is_accepted_oidc_registration_2(
         ("private_key_jwt", "None", "none algorithm is not allowed"),
         ("client_secret_jwt", "RS256", "requires an HMAC"),
         ("private_key_jwt", "HS256", "requires an asymmetric"),
-        ("client_secret_basic", "RS256", "only applies to client_secret_jwt and private_key_jwt"),
         ("private_key_jwt", "RS512", "not supported"),
         ("private_key_jwt", "ES256", "no key in jwks can verify ES256"),
     ],
@@ -118,3 +117,11 @@ def test_signing_alg_must_match_a_registered_key_rfc7517_4(
         "jwks": {"keys": [request.getfixturevalue(fixture)]},
     }
     assert validate(raw)["token_endpoint_auth_signing_alg"] == alg
+
+
+def test_signing_alg_with_a_secret_method_is_dropped_oidc_registration_2(validate, web_client):
+    """OIDC Registration §2 defines token_endpoint_auth_signing_alg for the JWT methods only;
+    clients that send it with client_secret_basic (idpyoidc's default) are not refused."""
+    raw = {**web_client, "token_endpoint_auth_signing_alg": "RS256"}
+
+    assert "token_endpoint_auth_signing_alg" not in validate(raw)

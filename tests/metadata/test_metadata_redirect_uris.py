@@ -52,19 +52,25 @@ def test_web_client_accepts_https_redirect_uri_rfc6749_3_1_2(validate, uri):
     assert result["application_type"] == "web"
 
 
-@pytest.mark.parametrize(
-    "uri",
-    [
-        "http://app.example.com/cb",
-        "http://127.0.0.1:8080/cb",
-        "http://localhost/cb",
-        "com.example.app:/callback",
-    ],
-)
-def test_web_client_refuses_non_https_redirect_uri_oidc_registration_2(validate, uri):
-    """OIDC Registration §2 (application_type web): only https redirect URIs."""
+def test_web_client_refuses_private_use_schemes_rfc8252_7_1(validate):
+    """RFC 8252 §7.1: private-use URI schemes are for native apps; web clients use https."""
     with pytest.raises(InvalidRedirectURI, match=r"^redirect_uris\[0\]: web clients must use"):
-        validate({"redirect_uris": [uri]})
+        validate({"redirect_uris": ["com.example.app:/callback"]})
+
+
+def test_web_client_refuses_http_off_loopback_rfc8252_8_3(validate):
+    """RFC 8252 §8.3 / OIDC Registration §2: plain http only on the loopback interface."""
+    with pytest.raises(InvalidRedirectURI, match=r"^redirect_uris\[0\]: http is allowed only"):
+        validate({"redirect_uris": ["http://app.example.com/cb"]})
+
+
+@pytest.mark.parametrize(
+    "uri", ["http://127.0.0.1:8080/cb", "http://localhost/cb", "http://[::1]/cb"]
+)
+def test_web_client_may_use_loopback_http_rfc8252_7_3(validate, uri):
+    """RFC 8252 §7.3: loopback http redirects (MCP clients register them without an
+    application_type, so as web clients); OIDC Registration §2 forbids them only for implicit."""
+    assert validate({"redirect_uris": [uri]})["redirect_uris"] == [uri]
 
 
 @pytest.mark.parametrize(
