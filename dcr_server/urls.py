@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dcr_server.oauth import views as oauth
+from registration.api import openapi
 from registration.api.views import ClientConfigurationView, ClientRegistrationView
 from tenants.resolve import workspace_view
 
@@ -12,6 +13,8 @@ WS = "<slug:tenant>/<slug:workspace>/"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/schema/", openapi.schema, name="openapi-schema"),
+    path("api/docs/", openapi.docs, name="openapi-docs"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # RFC 8414 §3.1 path-insertion forms.
