@@ -73,7 +73,7 @@ def client_register(
         apply_metadata(client, metadata, settings)
         client.save()
         token, record = tokens.issue(
-            client=client, ttl_seconds=settings.registration_access_token_ttl
+            client=client, ttl_seconds=settings.registration_access_token_ttl, new_client=True
         )
         if initial_access_token is not None:
             initial_token.consume(token=initial_access_token)

@@ -16,10 +16,23 @@ INVALID_TOKEN_DESCRIPTION = (
 )
 
 
-def issue(*, client: Client, ttl_seconds: int) -> tuple[str, RegistrationAccessToken]:
-    """A new token for ``client``, replacing any previous one (which stops working at once)."""
+def issue(
+    *, client: Client, ttl_seconds: int, new_client: bool = False
+) -> tuple[str, RegistrationAccessToken]:
+    """A new token for ``client``, replacing any previous one (which stops working at once).
+
+    ``new_client``: the client was just created, so there is nothing to replace (one INSERT).
+    """
     token = crypto.new_token()
     now = timezone.now()
+    if new_client:
+        record = RegistrationAccessToken.objects.create(
+            client=client,
+            digest=crypto.token_digest(token),
+            expires_at=now + timedelta(seconds=ttl_seconds),
+            created_at=now,
+        )
+        return token, record
     record, _ = RegistrationAccessToken.objects.update_or_create(
         client=client,
         defaults={

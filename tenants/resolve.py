@@ -23,9 +23,11 @@ class HostAware(Protocol):
 
 
 def find_workspace(tenant_slug: str, workspace_slug: str) -> Workspace | None:
+    # A unique lookup: no ORDER BY (the model's ordering joins the tenant table for nothing).
     return (
         Workspace.objects.select_related("tenant", "dcr_settings")
         .filter(tenant__slug=tenant_slug, slug=workspace_slug)
+        .order_by()
         .first()
     )
 

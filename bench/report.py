@@ -1,0 +1,103 @@
+"""The results document (JSON under bench/results/) and its table on the terminal."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.load import RunResult
+from bench.suite import BASELINE, ROWS
+
+COMPARED_WITH_PEER = ("discovery", "register", "read", "update", "delete", "token")
+
+
+# node-oidc-provider rotates the registration access token on PUT only, never on GET.
+PEER_LABELS = {"read": "read (no rotation on GET)"}
+
+
+def _section(results: dict[str, RunResult], labels: dict[str, str] | None = None) -> dict[str, Any]:
+    baseline = results[BASELINE[0]]
+    rows = []
+    for name, label in [BASELINE, *ROWS]:
+        if name not in results:
+            continue
+        row = {"label": (labels or {}).get(name, label), **results[name].summary()}
+        row["vs_baseline"] = round(results[name].rps / baseline.rps, 4) if baseline.rps else None
+        rows.append(row)
+    return {"baseline_rps": round(baseline.rps, 1), "rows": rows}
+
+
+def build(
+    meta: dict[str, Any],
+    dcr: dict[str, RunResult],
+    peer: dict[str, RunResult] | None,
+) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        **meta,
+        "dcr": _section(dcr),
+    }
+    if peer is not None:
+        document["peer"] = {"name": "node-oidc-provider", **_section(peer, PEER_LABELS)}
+        document["dcr_vs_peer"] = {
+            name: round(dcr[name].rps / peer[name].rps, 3)
+            for name in COMPARED_WITH_PEER
+            if name in dcr and name in peer and peer[name].rps
+        }
+    return document
+
+
+def _table(section: dict[str, Any]) -> list[str]:
+    lines = [
+        f"{'operation':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x base':>8}"
+        f"{'CPU ms':>8}{'errors':>8}"
+    ]
+    for row in section["rows"]:
+        ratio = row["vs_baseline"]
+        lines.append(
+            f"{row['label']:<32}{row['rps']:>9.1f}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}"
+            f"{ratio if ratio is not None else float('nan'):>8.3f}"
+            f"{row['server_cpu_ms'] if row['server_cpu_ms'] is not None else float('nan'):>8.2f}"
+            f"{sum(row['errors'].values()):>8}"
+        )
+    return lines
+
+
+def render(document: dict[str, Any]) -> str:
+    gunicorn = document["gunicorn"]
+    lines = [
+        f"DCR server on {document['database']}, gunicorn {gunicorn['workers']} workers x "
+        f"{gunicorn['threads']} threads; {document['concurrency']} keep-alive connections from "
+        f"{document['load_processes']} load processes; {document['duration_s']} s per operation; "
+        f"{document['cpus']} CPUs shared by server and load",
+        "(CPU ms: the server's CPU time per request, whatever else the machine was doing)",
+        *_table(document["dcr"]),
+    ]
+    if "peer" in document:
+        lines += ["", "node-oidc-provider (one Node.js process, in-memory storage)"]
+        lines += _table(document["peer"])
+        lines += ["", "DCR server / node-oidc-provider (req/s ratio)"]
+        for name, ratio in document["dcr_vs_peer"].items():
+            lines.append(f"  {name:<12}{ratio:>8.3f}")
+    return "\n".join(lines)
+
+
+def save(document: dict[str, Any], folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    text = json.dumps(document, indent=2) + "\n"
+    path = folder / f"{stamp}.json"
+    path.write_text(text)
+    (folder / "latest.json").write_text(text)
+    return path
+
+
+def failures(document: dict[str, Any]) -> list[str]:
+    """Operations of the DCR server that failed or never succeeded."""
+    problems = []
+    for row in document["dcr"]["rows"]:
+        if row["errors"] or row["requests"] == 0:
+            problems.append(f"{row['scenario']}: {row['requests']} ok, {row['first_error']}")
+    return problems

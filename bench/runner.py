@@ -1,0 +1,224 @@
+"""``python -m bench``: set up a fresh database, serve it with gunicorn, load it, report.
+
+    python -m bench                   # the table, written to bench/results/
+    python -m bench --peer            # ... and node-oidc-provider in the same run
+    python -m bench --smoke           # a few seconds; exit 1 when any operation failed (CI)
+
+Environment (flags win): BENCH_DURATION (s per scenario, 5), BENCH_CONCURRENCY (connections, 8),
+BENCH_CLIENTS (load processes, 2), BENCH_WORKERS and BENCH_THREADS (gunicorn; from the core
+count). ``DATABASE_URL`` pointing at PostgreSQL benchmarks a fresh database ``<name>_bench``
+on that server; anything else benchmarks a fresh SQLite file (WAL) in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from bench import report
+from bench.load import Clients, LoadError, RunResult
+from bench.scenarios import Target
+from bench.servers import BASE_DIR, Server, ServerError, gunicorn, install_peer, peer
+from bench.suite import Inputs, Options, SetupError, run_suite
+
+STATEMENTS = 256
+
+
+def _env_number(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    return float(value) if value else default
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=_env_number("BENCH_DURATION", 5.0))
+    parser.add_argument("--concurrency", type=int, default=int(_env_number("BENCH_CONCURRENCY", 8)))
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=int(_env_number("BENCH_CLIENTS", 2)),
+        help="load-generating processes",
+    )
+    # The work is Python-bound (one GIL per process): two processes per core, so one waiting on
+    # the database (SQLite's write lock) leaves the core to another; two threads each keep the
+    # keep-alive connections served.
+    parser.add_argument("--workers", type=int, default=int(_env_number("BENCH_WORKERS", 2 * cores)))
+    parser.add_argument("--threads", type=int, default=int(_env_number("BENCH_THREADS", 2)))
+    parser.add_argument("--peer", action="store_true", help="also load node-oidc-provider")
+    parser.add_argument("--smoke", action="store_true", help="a few seconds; fail on any error")
+    parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.duration, args.concurrency, args.clients = 0.4, 2, 1
+        args.workers, args.threads, args.no_save, args.peer = 1, 2, True, False
+    return args
+
+
+@contextmanager
+def fresh_database(workdir: Path) -> Iterator[tuple[str, str]]:
+    """(DATABASE_URL, label) of a database made for this run, removed afterwards."""
+    given = os.environ.get("DATABASE_URL", "")
+    if not given.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{workdir / 'bench.sqlite3'}", "SQLite (WAL)"
+        return
+    import psycopg  # only with PostgreSQL
+
+    parts = urlsplit(given)
+    name = f"{parts.path.lstrip('/') or 'postgres'}_bench"
+    admin = urlunsplit(parts._replace(scheme="postgresql"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}")), "PostgreSQL"
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _server_env(database_url: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    env.setdefault("DJANGO_SECRET_KEY", "bench-" + secrets.token_urlsafe(32))
+    return env
+
+
+def dcr_target(port: int) -> Target:
+    ws = "/bench/{}"
+    return Target(
+        label="dcr",
+        host="127.0.0.1",
+        port=port,
+        trivial="/bench/trivial",
+        discovery=ws.format("open") + "/.well-known/openid-configuration",
+        register=ws.format("open") + "/oauth2/register",
+        register_ss=ws.format("ss") + "/oauth2/register",
+        register_at=ws.format("at") + "/oauth2/register",
+        token=ws.format("open") + "/oauth2/token",
+        token_at=ws.format("at") + "/oauth2/token",
+    )
+
+
+def peer_target(port: int) -> Target:
+    return Target(
+        label="node-oidc-provider",
+        host="127.0.0.1",
+        port=port,
+        trivial="/bench/trivial",
+        discovery="/.well-known/openid-configuration",
+        register="/reg",
+        register_ss="",
+        register_at="",
+        token="/token",
+        token_at="",
+    )
+
+
+def _bench_dcr(
+    args: argparse.Namespace, clients: Clients, workdir: Path, options: Options
+) -> tuple[dict[str, RunResult], str]:
+    with fresh_database(workdir) as (database_url, db_label):
+        env = _server_env(database_url)
+        os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
+        os.environ.setdefault("DJANGO_SECRET_KEY", env["DJANGO_SECRET_KEY"])
+        os.environ["DJANGO_ALLOWED_HOSTS"] = env["DJANGO_ALLOWED_HOSTS"]
+        import django
+
+        django.setup()
+        from bench.prepare import prepare
+
+        prepared = prepare(statements=STATEMENTS)
+        server = gunicorn(
+            workers=args.workers, threads=args.threads, env=env, log=workdir / "gunicorn.log"
+        )
+        print(
+            f"DCR server: {db_label}, gunicorn {args.workers} workers x {args.threads} threads "
+            f"on 127.0.0.1:{server.port}",
+            flush=True,
+        )
+        server.start("/bench/trivial", cwd=BASE_DIR)
+        try:
+            inputs = Inputs(statements=prepared.statements, registrar=prepared.registrar)
+            results = run_suite(
+                clients, dcr_target(server.port), options, inputs, _say, server.cpu_seconds
+            )
+        finally:
+            server.stop()
+        return results, db_label
+
+
+def _bench_peer(clients: Clients, workdir: Path, options: Options) -> dict[str, RunResult]:
+    folder = install_peer()
+    server: Server = peer(folder=folder, log=workdir / "peer.log")
+    print(f"node-oidc-provider (one Node.js process) on 127.0.0.1:{server.port}", flush=True)
+    server.start("/bench/trivial", cwd=folder)
+    try:
+        return run_suite(clients, peer_target(server.port), options, None, _say, server.cpu_seconds)
+    finally:
+        server.stop()
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds the ``finally`` blocks that stop the servers
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminated)
+    args = parse_args(argv)
+    options = Options(duration=args.duration, concurrency=args.concurrency)
+    workdir = Path(tempfile.mkdtemp(prefix="dcr-bench-"))
+    peer_results: dict[str, RunResult] | None = None
+    try:
+        with Clients(args.clients) as clients:
+            dcr_results, db_label = _bench_dcr(args, clients, workdir, options)
+            if args.peer:
+                peer_results = _bench_peer(clients, workdir, options)
+    except (ServerError, SetupError, LoadError) as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    meta: dict[str, Any] = {
+        "database": db_label,
+        "gunicorn": {"workers": args.workers, "threads": args.threads, "worker_class": "gthread"},
+        "duration_s": args.duration,
+        "concurrency": args.concurrency,
+        "load_processes": args.clients,
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "smoke": args.smoke,
+    }
+    document = report.build(meta, dcr_results, peer_results)
+    print()
+    print(report.render(document))
+    if not args.no_save:
+        written = report.save(document, BASE_DIR / "bench" / "results")
+        print(f"\nwritten: {written} (and latest.json)")
+    failures = report.failures(document)
+    if failures:
+        print("\nfailed: " + "; ".join(failures), file=sys.stderr)
+        return 1 if args.smoke else 0
+    return 0
