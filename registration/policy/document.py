@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Literal, NoReturn, TypeVar
 
+from registration.metadata.common import type_name
+
 from .hosts import host_pattern_problem, normalize_host
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -147,29 +149,13 @@ class Policy:
 # Value checks: each returns the parsed value or raises PolicyError naming ``path``
 
 
-def _type_name(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 def _fail(path: str, message: str) -> NoReturn:
     raise PolicyError(path, message)
 
 
 def _object(path: str, value: object, known: tuple[str, ...]) -> dict[str, object]:
     if not isinstance(value, dict):
-        _fail(path, f"must be an object, not {_type_name(value)}")
+        _fail(path, f"must be an object, not {type_name(value)}")
     for key in value:
         if key not in known:
             name = key if isinstance(key, str) else repr(key)
@@ -179,14 +165,14 @@ def _object(path: str, value: object, known: tuple[str, ...]) -> dict[str, objec
 
 def _bool(path: str, value: object) -> bool:
     if not isinstance(value, bool):
-        _fail(path, f"must be a boolean, not {_type_name(value)}")
+        _fail(path, f"must be a boolean, not {type_name(value)}")
     return value
 
 
 def _positive_int(path: str, value: object) -> int:
     # JSON true is not 1 here: ``isinstance(True, int)`` holds in Python, so test bool first.
     if isinstance(value, bool) or not isinstance(value, int):
-        _fail(path, f"must be a positive integer, not {_type_name(value)}")
+        _fail(path, f"must be a positive integer, not {type_name(value)}")
     if value < 1:
         _fail(path, "must be a positive integer (at least 1)")
     return value
@@ -194,7 +180,7 @@ def _positive_int(path: str, value: object) -> int:
 
 def _string(path: str, value: object) -> str:
     if not isinstance(value, str):
-        _fail(path, f"must be a string, not {_type_name(value)}")
+        _fail(path, f"must be a string, not {type_name(value)}")
     if not value.strip():
         _fail(path, "must not be empty")
     if value != value.strip():
@@ -207,7 +193,7 @@ def _string_list(
 ) -> tuple[str, ...]:
     """A JSON array of non-empty strings, each optionally checked further by ``item``."""
     if not isinstance(value, list):
-        _fail(path, f"must be an array of strings, not {_type_name(value)}")
+        _fail(path, f"must be an array of strings, not {type_name(value)}")
     result = []
     for index, entry in enumerate(value):
         text = _string(f"{path}[{index}]", entry)
@@ -353,7 +339,7 @@ def parse_policy(document: object) -> Policy:
     e.g. ``redirect_uris.allowed_hosts[2]: ...``.  Booleans are never accepted as integers.
     """
     if not isinstance(document, dict):
-        _fail("policy", f"must be a JSON object, not {_type_name(document)}")
+        _fail("policy", f"must be a JSON object, not {type_name(document)}")
     for key in document:
         if key not in _TOP_LEVEL:
             name = key if isinstance(key, str) else repr(key)
