@@ -21,8 +21,11 @@ def _primary_dot_grant(grant_types: list[str]) -> str:
     return AbstractApplication.GRANT_CLIENT_CREDENTIALS
 
 
-def apply_metadata(client: Client, metadata: dict[str, Any], settings: DCRSettings) -> None:
-    """Copy validated metadata onto the client's columns (the full document stays in ``metadata``)."""
+def apply_metadata(client: Client, metadata: dict[str, Any], settings: DCRSettings) -> str | None:
+    """Copy validated metadata onto the client's columns (the full document stays in ``metadata``).
+
+    Returns a newly generated client secret in clear (to show once), else None.
+    """
     method = metadata["token_endpoint_auth_method"]
     client.metadata = metadata
     client.name = metadata.get("client_name", "")
@@ -48,4 +51,7 @@ def apply_metadata(client: Client, metadata: dict[str, Any], settings: DCRSettin
         # RFC 7591 §3.2.1: a confidential client gets a secret; ttl 0 = never expires.
         ttl = settings.client_secret_ttl
         expires_at = timezone.now() + timedelta(seconds=ttl) if ttl else None
-        client.set_client_secret(crypto.new_client_secret(), expires_at=expires_at)
+        secret = crypto.new_client_secret()
+        client.set_client_secret(secret, expires_at=expires_at)
+        return secret
+    return None

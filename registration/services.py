@@ -40,6 +40,8 @@ class IssuedClient:
     client: Client
     registration_access_token: str | None
     registration_access_token_expires_in: int | None
+    # The secret just generated, in clear (register only): spares decrypting what was encrypted.
+    new_client_secret: str | None = None
 
 
 def client_register(
@@ -70,7 +72,7 @@ def client_register(
             client_id=crypto.new_client_id(),
             registration_source=registration_source,
         )
-        apply_metadata(client, metadata, settings)
+        new_secret = apply_metadata(client, metadata, settings)
         client.save()
         token, record = tokens.issue(
             client=client, ttl_seconds=settings.registration_access_token_ttl, new_client=True
@@ -83,7 +85,7 @@ def client_register(
             client_id=client.client_id,
             info=info,
         )
-    return IssuedClient(client, token, record.expires_in())
+    return IssuedClient(client, token, record.expires_in(), new_client_secret=new_secret)
 
 
 def _rotates_on(settings: DCRSettings, operation: str) -> bool:
@@ -156,13 +158,16 @@ def client_update(
     raw_metadata: Mapping[str, Any],
     software_statement: str | None = None,
     info: RequestInfo = CLI,
+    checked: Client | None = None,
 ) -> IssuedClient:
     """RFC 7592 §2.2: replace the metadata as a whole (omitted fields are removed).
 
     The policy is evaluated on every update, over the final metadata, exactly as on register.
+    ``checked``: the client :func:`client_check_token` already returned for this token (the
+    view checks before reading the body); the locked check inside the transaction still runs.
     """
     settings = dcr_settings_for(workspace=workspace)
-    current = client_check_token(workspace=workspace, client_id=client_id, token=token)
+    current = checked or client_check_token(workspace=workspace, client_id=client_id, token=token)
     _check_update_request(current, raw_metadata)
     # Validation may fetch (sector_identifier_uri): done before any row lock is taken.
     metadata = validate_submission(
@@ -192,12 +197,14 @@ def client_update(
 def client_delete(
     *, workspace: Workspace, client_id: str, token: str, info: RequestInfo = CLI
 ) -> None:
-    """RFC 7592 §2.3: deprovision the client; its tokens and grants go with it (FK cascade)."""
+    """RFC 7592 §2.3: deprovision the client; its tokens and grants go with it (FK cascade).
+
+    The token row is locked by ``authenticate`` (PostgreSQL) or the write lock is held since
+    BEGIN IMMEDIATE (SQLite), so a second delete with the same token finds nothing: 401.
+    """
     with transaction.atomic():
         record = tokens.authenticate(workspace=workspace, client_id=client_id, presented=token)
-        client = record.client
-        tokens.consume(record=record)
-        client.delete()
+        record.client.delete()
         audit.record(
             workspace=workspace, event=AuditEvent.Event.DELETE, client_id=client_id, info=info
         )

@@ -89,10 +89,3 @@ def rotate(
         raise InvalidToken(INVALID_TOKEN_DESCRIPTION)
     record.digest, record.expires_at, record.created_at = new_digest, expires_at, now
     return token, record
-
-
-def consume(*, record: RegistrationAccessToken) -> None:
-    """Delete the token (with its compare-and-swap): used when the client is deleted."""
-    deleted, _ = RegistrationAccessToken.objects.filter(pk=record.pk, digest=record.digest).delete()
-    if deleted != 1:
-        raise InvalidToken(INVALID_TOKEN_DESCRIPTION)

@@ -20,7 +20,7 @@ def client_information(request: HostAware, issued: IssuedClient) -> dict[str, An
     body["client_id"] = client.client_id
     body["client_id_issued_at"] = int(client.created.timestamp())
     if client.client_secret_encrypted:
-        body["client_secret"] = client.client_secret
+        body["client_secret"] = issued.new_client_secret or client.client_secret
         # RFC 7591 §3.2.1: REQUIRED if client_secret is issued; 0 means it does not expire.
         expires_at = client.client_secret_expires_at
         body["client_secret_expires_at"] = int(expires_at.timestamp()) if expires_at else 0

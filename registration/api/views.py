@@ -71,7 +71,9 @@ class ClientConfigurationView(DCRView):
     def put(self, request: Request, client_id: str) -> Response:
         token = bearer_token(request)
         # RFC 7592 §2: an unauthenticated caller learns nothing about the body's validity.
-        services.client_check_token(workspace=self.workspace, client_id=client_id, token=token)
+        checked = services.client_check_token(
+            workspace=self.workspace, client_id=client_id, token=token
+        )
         submission = self.submission(request)
         issued = services.client_update(
             workspace=self.workspace,
@@ -80,6 +82,7 @@ class ClientConfigurationView(DCRView):
             raw_metadata=submission.metadata,
             software_statement=submission.software_statement,
             info=self.request_info(request, submission),
+            checked=checked,
         )
         return Response(client_information(request, issued))
 

@@ -24,8 +24,8 @@ MaxQueries = Callable[[int], AbstractContextManager[Any]]
 # Measured on SQLite and PostgreSQL: the same counts on both.
 REGISTER_QUERIES = 7
 READ_QUERIES = 6
-UPDATE_QUERIES = 9
-DELETE_QUERIES = 12
+UPDATE_QUERIES = 8
+DELETE_QUERIES = 11
 FIRST_TOKEN_QUERIES = 7  # also records the client's last use (once a minute at most)
 TOKEN_QUERIES = 6
 
