@@ -36,7 +36,7 @@ clean:
 # Load test under gunicorn (SQLite WAL, or PostgreSQL when DATABASE_URL points there); see
 # the README, "Performance". BENCH_DURATION, BENCH_CONCURRENCY, BENCH_CLIENTS, BENCH_WORKERS
 # and BENCH_THREADS tune it; results go to bench/results/.
-.PHONY: bench-peer bench-smoke
+.PHONY: bench bench-peer bench-smoke
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
