@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -11,21 +10,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
 from registration.errors import RequestTooLarge
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """RFC 8259 §4: names SHOULD be unique. A duplicate is refused rather than "last one wins",
-    so a proxy or firewall that keeps the first one can never judge a different body."""
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise ValueError(f"duplicate member {name[:60]!r}")
-        result[name] = value
-    return result
+from registration.strict_json import StrictJSONError, loads_strict
 
 
 class StrictJSONParser(BaseParser):
@@ -39,19 +24,10 @@ class StrictJSONParser(BaseParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
-        raw = _read_capped(stream)
         try:
-            data = json.loads(
-                raw.decode("utf-8"),
-                parse_constant=_reject_constant,
-                object_pairs_hook=_refuse_duplicate_keys,
-            )
-            # A lone surrogate escape ("\ud800") decodes but is not Unicode text: refuse it here
-            # rather than fail when it is stored.
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except (UnicodeError, ValueError, RecursionError) as exc:
+            return loads_strict(_read_capped(stream))
+        except StrictJSONError as exc:
             raise ParseError("The request body is not valid JSON.") from exc
-        return data
 
 
 def _read_capped(stream: IO[bytes] | None) -> bytes:

@@ -152,3 +152,16 @@ def test_all_three_protections_together(
 
     assert response.status_code == HTTPStatus.CREATED, response.content
     assert response.json()["client_name"] == "From the directory"
+
+
+def test_lone_surrogate_in_a_signed_body_is_a_400_not_a_500_rfc8259_8_2(
+    api: HttpClient, request_key: KeyPair
+) -> None:
+    """Claims become stored metadata, so JWS payloads meet the request body's strict JSON."""
+    token = request_key.sign(request_claims({**SERVICE_CLIENT, "client_name": "bad \ud800 name"}))
+
+    response = _post_jwt(api, token)
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["error"] == "invalid_client_metadata"
+    assert not Client.objects.exists()
