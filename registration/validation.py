@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from oauth2_provider.models import AbstractApplication
@@ -21,11 +23,20 @@ from registration.sector_identifier import check_sector_identifier
 from tenants.models import Workspace
 
 
+@lru_cache(maxsize=128)
+def _parsed(document_text: str) -> Policy:
+    return parse_policy(json.loads(document_text))
+
+
 def workspace_policy(settings: DCRSettings) -> Policy | None:
-    """The stored policy document, parsed (it was validated when saved)."""
+    """The stored policy document, parsed (it was validated when saved).
+
+    A registration asks twice (rate limits, then the rules); Policy is immutable, so one parse
+    per distinct document serves every request of the process.
+    """
     if not settings.policy:
         return None
-    return parse_policy(settings.policy)
+    return _parsed(json.dumps(settings.policy, sort_keys=True))
 
 
 def _policy_context(
