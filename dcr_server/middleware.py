@@ -8,6 +8,8 @@ from http import HTTPStatus
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from dcr_server.headers import NO_STORE
+
 HTML_PREFIXES = ("/admin/", "/accounts/", "/static/")
 HTML_SUFFIXES = ("/oauth2/authorize",)  # a browser page: DOT renders its errors for people
 PRESERVED_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
@@ -61,7 +63,7 @@ def json_error(status: int, description: str | None = None) -> JsonResponse:
     return JsonResponse(
         {"error": code, "error_description": description or http_status.phrase + "."},
         status=status,
-        headers={"Cache-Control": "no-store"},
+        headers=NO_STORE,
     )
 
 

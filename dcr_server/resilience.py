@@ -26,6 +26,7 @@ from http import HTTPStatus
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from dcr_server.headers import NO_STORE
 from dcr_server.middleware import is_api_path
 
 logger = logging.getLogger(__name__)
@@ -40,11 +41,7 @@ def temporarily_unavailable() -> JsonResponse:
     return JsonResponse(
         {"error": "temporarily_unavailable", "error_description": DESCRIPTION},
         status=HTTPStatus.SERVICE_UNAVAILABLE,
-        headers={
-            "Retry-After": str(RETRY_AFTER_SECONDS),
-            "Cache-Control": "no-store",
-            "Pragma": "no-cache",
-        },
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS), **NO_STORE},
     )
 
 

@@ -14,14 +14,13 @@ from oauth2_provider.oauth2_backends import OAuthLibCore, get_oauthlib_core
 from oauth2_provider.views import AuthorizationView, RevokeTokenView, TokenView, UserInfoView
 from oauthlib.oauth2.rfc6749.errors import InvalidClientIdError
 
+from dcr_server.headers import NO_STORE
 from dcr_server.oauth.discovery import discovery_document
 from dcr_server.oauth.introspection import introspect
 from registration.models import Client
 from tenants.context import current_context, current_workspace
 from tenants.keys import public_jwks
 from tenants.resolve import ViewFunc, workspace_view
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class WorkspaceAuthorizationView(AuthorizationView):

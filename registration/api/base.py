@@ -13,8 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dcr_server.headers import NO_STORE
 from registration import audit
-from registration.api.errors import NO_STORE, as_registration_error
+from registration.api.errors import as_registration_error
 from registration.api.parsers import JOSEParser, JWTParser, StrictJSONParser
 from registration.audit import RequestInfo
 from registration.bearer import parse_bearer

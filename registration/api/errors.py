@@ -10,6 +10,7 @@ from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
+from dcr_server.headers import NO_STORE
 from registration.errors import (
     InvalidClientMetadata,
     InvalidRequest,
@@ -18,8 +19,6 @@ from registration.errors import (
     RequestTooLarge,
     UnsupportedMediaType,
 )
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def error_response(error: RegistrationError) -> Response:
