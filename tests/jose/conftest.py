@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
@@ -16,6 +14,7 @@ from django.core.cache import cache
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, get_default_algorithms
 
 from registration.jose.keysets import KeySet
+from tests.servers import JWKSServer
 
 Sign = Callable[..., str]
 
@@ -127,48 +126,6 @@ def sign_raw(header: bytes | dict[str, Any], payload: bytes, key: Any, alg: str)
 
 
 # -- a JWKS URI ---------------------------------------------------------------------------------
-class JWKSServer:
-    """A real HTTP server on 127.0.0.1 serving ``document``; counts the requests it answers."""
-
-    def __init__(self) -> None:
-        self.document: Any = {"keys": []}
-        self.body: bytes | None = None  # served instead of ``document`` when set
-        self.status = 200
-        self.cache_control: str | None = "max-age=300"
-        self.hits = 0
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.hits += 1
-                body = server.body if server.body is not None else json.dumps(server.document)
-                payload = body if isinstance(body, bytes) else body.encode()
-                self.send_response(server.status)
-                self.send_header("Content-Type", "application/jwk-set+json")
-                self.send_header("Content-Length", str(len(payload)))
-                if server.cache_control is not None:
-                    self.send_header("Cache-Control", server.cache_control)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/jwks.json"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
-        self.running = True
-
-    def stop(self) -> None:
-        """Shut down: the URL then refuses connections."""
-        if self.running:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._thread.join()
-            self.running = False
-
-
 @pytest.fixture
 def jwks_server() -> Iterator[JWKSServer]:
     server = JWKSServer()

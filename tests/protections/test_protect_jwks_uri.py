@@ -9,12 +9,9 @@ outage bridged by the cached keys, and an unreachable URI that is never revealed
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 from collections.abc import Iterator
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -30,6 +27,7 @@ from tenants.models import Workspace
 from tenants.services import workspace_create
 from tests.helpers import SERVICE_CLIENT, post_json
 from tests.protections.conftest import KeyPair, request_claims, statement_claims
+from tests.servers import JWKSServer
 
 REGISTER = "/default/default/oauth2/register"
 
@@ -39,46 +37,6 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
-
-
-class JWKSServer:
-    """A JWKS URI on 127.0.0.1: ``document`` and ``cache_control`` may change at run time."""
-
-    def __init__(self) -> None:
-        self.document: dict[str, Any] = {"keys": []}
-        self.cache_control: str | None = "max-age=300"
-        self.hits = 0
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.hits += 1
-                payload = json.dumps(server.document).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/jwk-set+json")
-                self.send_header("Content-Length", str(len(payload)))
-                if server.cache_control is not None:
-                    self.send_header("Cache-Control", server.cache_control)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/jwks.json"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        self.running = True
-
-    def stop(self) -> None:
-        """Shut down: the URL then refuses connections."""
-        if self.running:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._thread.join()
-            self.running = False
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ and the SSRF test runs the real fetch with ``socket.getaddrinfo`` answering 10.0
 
 from __future__ import annotations
 
-import datetime
 import json
 import socket
 import ssl
@@ -21,16 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from django.test import Client as HttpClient
 
 from registration.fetch import FetchError, FetchResult
 from registration.models import Client
 from tenants.models import Workspace
 from tests.helpers import WEB_CLIENT, bearer, post_json, put_json
+from tests.servers import self_signed_certificate
 
 REGISTER = "/default/default/oauth2/register"
 SECTOR_URI = "https://sector.example.com/redirects.json"
@@ -231,32 +227,7 @@ def test_rfc7591_s5_sector_uri_resolving_to_a_private_address_is_refused(
 # -- the real fetch over TLS (certificate for sector.test, trusted by the test) ------------------
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sector.test")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("sector.test")]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    directory = tmp_path_factory.mktemp("sector-tls")
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
+    return self_signed_certificate("sector.test", tmp_path_factory.mktemp("sector-tls"))
 
 
 @pytest.fixture

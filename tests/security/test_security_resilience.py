@@ -367,7 +367,7 @@ def test_cache_down_jwks_uri_keys_are_fetched_directly(
 
 @pytest.fixture
 def jwks_url(ec_key: KeyPair) -> Any:
-    from tests.protections.test_protect_jwks_uri import JWKSServer
+    from tests.servers import JWKSServer
 
     server = JWKSServer()
     server.document = ec_key.jwks
