@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dcr_server import crypto
+from dcr_server.prepared import PreparedLookup
 from registration.errors import InvalidToken
 from registration.models import Client, RegistrationAccessToken
 from tenants.models import Workspace
@@ -44,6 +46,22 @@ def issue(
     return token, record
 
 
+def _token_lookup(*, lock: bool) -> PreparedLookup[RegistrationAccessToken]:
+    def build(workspace_id: int, client_id: str) -> QuerySet[RegistrationAccessToken]:
+        records = RegistrationAccessToken.objects.select_related("client__workspace__tenant")
+        if lock:
+            # PostgreSQL: the row stays locked until commit (SQLite ignores FOR UPDATE).
+            records = records.select_for_update(of=("self",))
+        return records.filter(client__workspace_id=workspace_id, client__client_id=client_id)
+
+    return PreparedLookup(build, workspace_id=int, client_id=str)
+
+
+# One token per client (a unique client_id per workspace): at most one row.
+_TOKEN_FOR_UPDATE = _token_lookup(lock=True)
+_TOKEN = _token_lookup(lock=False)
+
+
 def authenticate(
     *, workspace: Workspace, client_id: str, presented: str, lock: bool = True
 ) -> RegistrationAccessToken:
@@ -55,10 +73,8 @@ def authenticate(
     """
     if not presented or not client_id or "\x00" in client_id or len(client_id) > 255:
         raise InvalidToken(INVALID_TOKEN_DESCRIPTION)
-    records = RegistrationAccessToken.objects.select_related("client__workspace__tenant")
-    if lock:
-        records = records.select_for_update(of=("self",))
-    record = records.filter(client__workspace=workspace, client__client_id=client_id).first()
+    lookup = _TOKEN_FOR_UPDATE if lock else _TOKEN
+    record = lookup.first(workspace_id=workspace.pk, client_id=client_id)
     presented_digest = crypto.token_digest(presented)
     if record is None:
         # Compare anyway so an unknown client costs the same as a wrong token.

@@ -9,8 +9,21 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from dcr_server.prepared import PreparedLookup
 from tenants.context import WorkspaceContext, activate, deactivate
 from tenants.models import Workspace
+
+# Every workspace-scoped request starts here: compiled once (dcr_server/prepared.py). A unique
+# lookup, so no ORDER BY (the model's ordering would join the tenant table for nothing).
+_WORKSPACE_BY_SLUGS: PreparedLookup[Workspace] = PreparedLookup(
+    lambda tenant, workspace: (
+        Workspace.objects.select_related("tenant", "dcr_settings")
+        .filter(tenant__slug=tenant, slug=workspace)
+        .order_by()
+    ),
+    tenant=str,
+    workspace=str,
+)
 
 
 class HostAware(Protocol):
@@ -23,13 +36,7 @@ class HostAware(Protocol):
 
 
 def find_workspace(tenant_slug: str, workspace_slug: str) -> Workspace | None:
-    # A unique lookup: no ORDER BY (the model's ordering joins the tenant table for nothing).
-    return (
-        Workspace.objects.select_related("tenant", "dcr_settings")
-        .filter(tenant__slug=tenant_slug, slug=workspace_slug)
-        .order_by()
-        .first()
-    )
+    return _WORKSPACE_BY_SLUGS.first(tenant=tenant_slug, workspace=workspace_slug)
 
 
 def parse_label(label: str) -> tuple[str, str]:

@@ -23,10 +23,23 @@ from dcr_server.oauth.client_assertion import (
     assertion_subject,
     authenticate_assertion,
 )
+from dcr_server.prepared import PreparedLookup
 from registration.models import Client
 from tenants.context import current_context, current_workspace
 
 log = logging.getLogger(__name__)
+
+# Client authentication on every token, revocation and introspection request: compiled once.
+# client_id is unique per workspace, so at most one row.
+_CLIENT_BY_ID: PreparedLookup[Client] = PreparedLookup(
+    lambda workspace_id, client_id: (
+        Client.objects.select_related("workspace__tenant")
+        .filter(workspace_id=workspace_id, client_id=client_id)
+        .order_by()
+    ),
+    workspace_id=int,
+    client_id=str,
+)
 
 MAX_CLIENT_ID_LENGTH = 255
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -71,11 +84,7 @@ class WorkspaceOAuth2Validator(OAuth2Validator):
         ):
             return cached
         request.client = None
-        client = (
-            Client.objects.select_related("workspace__tenant")
-            .filter(workspace=workspace, client_id=client_id)
-            .first()
-        )
+        client = _CLIENT_BY_ID.first(workspace_id=workspace.pk, client_id=client_id)
         if client is None or not client.is_usable(request):
             return None
         request.client = client

@@ -1,0 +1,146 @@
+"""Model lookups compiled to SQL once per database, then run with fresh parameter values.
+
+Django turns a QuerySet into SQL on every evaluation. For the handful of lookups every request
+makes (the workspace by its slugs, a client by ``client_id``, a registration token by client),
+that compilation cost more than the query itself: about 0.5 ms of a 3 ms request. A
+``PreparedLookup`` builds its QuerySet once with placeholder values, keeps the compiled SQL and
+the row-to-instance plan (converters, ``select_related`` populators) and afterwards only runs
+the SQL through the connection's ordinary cursor, so query logging, query counting in tests and
+Django's database error wrapping all still apply.
+
+Only plain equality parameters are supported: compilation fails loudly if a placeholder does not
+reach the SQL exactly once as a parameter (for example a ``__contains`` lookup, which rewrites it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+
+M = TypeVar("M", bound=Model)
+
+# A NUL cannot occur in a real slug, client_id or digest, so a placeholder cannot collide with a
+# constant of the query; integers start far below any primary key.
+_INT_PLACEHOLDER_BASE = -(2**62)
+
+
+def _populators(klass_info: dict[str, Any], select: Any, database: str) -> list[Any]:
+    # Django 5.2's signature; the installed django-stubs already describe Django 6's (fetch_mode).
+    populators: list[Any] = get_related_populators(klass_info, select, database)  # type: ignore[call-arg]
+    return populators
+
+
+class PreparationError(RuntimeError):
+    """The QuerySet cannot be prepared (a placeholder did not reach the SQL as one parameter)."""
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    params: tuple[Any, ...]  # constants of the query, with None where a placeholder goes
+    slots: tuple[tuple[int, str], ...]  # (position in params, placeholder name)
+    converters: dict[int, tuple[list[Any], Any]]
+    compiler: Any  # the SQLCompiler that applies ``converters``
+    model: type[Model]
+    fields_start: int
+    fields_end: int
+    init_list: tuple[str, ...]
+    related_populators: tuple[Any, ...]
+
+
+class PreparedLookup(Generic[M]):
+    """``build(**placeholders)`` returns the QuerySet; ``first(**values)`` runs it.
+
+    ``params`` names each placeholder and its Python type (``str`` or ``int``).
+    """
+
+    def __init__(self, build: Callable[..., QuerySet[M]], **params: type) -> None:
+        if not params:
+            raise PreparationError("a prepared lookup needs at least one parameter")
+        self._build = build
+        self._placeholders: dict[str, Any] = {}
+        for index, (name, kind) in enumerate(params.items()):
+            if kind is str:
+                self._placeholders[name] = f"\x00prepared:{name}\x00"
+            elif kind is int:
+                self._placeholders[name] = _INT_PLACEHOLDER_BASE - index
+            else:
+                raise PreparationError(f"parameter {name!r}: only str and int are supported")
+        self._plans: dict[tuple[str, str], _Plan] = {}
+        self._default_alias: str | None = None
+        self._lock = threading.Lock()
+
+    def _plan(self, alias: str | None) -> tuple[str, _Plan]:
+        if alias is None:
+            if self._default_alias is None:
+                self._default_alias = self._build(**self._placeholders).db
+            alias = self._default_alias
+        key = (alias, connections[alias].vendor)
+        plan = self._plans.get(key)
+        if plan is None:
+            with self._lock:
+                plan = self._plans.get(key)
+                if plan is None:
+                    queryset = self._build(**self._placeholders).using(alias)
+                    plan = self._plans[key] = self._compile(queryset, alias)
+        return alias, plan
+
+    def _compile(self, queryset: QuerySet[M], database: str) -> _Plan:
+        compiler = queryset.query.get_compiler(using=database)
+        sql, raw_params = compiler.as_sql()
+        if compiler.has_extra_select or compiler.annotation_col_map:
+            raise PreparationError("extra selects and annotations are not supported")
+        slots: list[tuple[int, str]] = []
+        params = list(raw_params)
+        for name, placeholder in self._placeholders.items():
+            positions = [i for i, value in enumerate(params) if value == placeholder]
+            if len(positions) != 1:
+                raise PreparationError(
+                    f"placeholder {name!r} reached the SQL {len(positions)} times, not once"
+                )
+            slots.append((positions[0], name))
+            params[positions[0]] = None
+        select, klass_info = compiler.select, compiler.klass_info
+        fields_start = klass_info["select_fields"][0]
+        fields_end = klass_info["select_fields"][-1] + 1
+        columns = [column[0] for column in select[: compiler.col_count]]
+        return _Plan(
+            sql=sql,
+            params=tuple(params),
+            slots=tuple(slots),
+            converters=compiler.get_converters(columns),
+            compiler=compiler,
+            model=klass_info["model"],
+            fields_start=fields_start,
+            fields_end=fields_end,
+            init_list=tuple(c[0].target.attname for c in select[fields_start:fields_end]),
+            related_populators=tuple(_populators(klass_info, select, database)),
+        )
+
+    def first(self, *, using: str | None = None, **values: Any) -> M | None:
+        """The first row as a model instance (related objects filled in), or None."""
+        if values.keys() != self._placeholders.keys():
+            raise TypeError(f"expected parameters {sorted(self._placeholders)}")
+        database, plan = self._plan(using)
+        params = list(plan.params)
+        for position, name in plan.slots:
+            params[position] = values[name]
+        with connections[database].cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if plan.converters:
+            row = next(iter(plan.compiler.apply_converters([row], plan.converters)))
+        instance = plan.model.from_db(
+            database, list(plan.init_list), row[plan.fields_start : plan.fields_end]
+        )
+        for populator in plan.related_populators:
+            populator.populate(row, instance)
+        return instance  # type: ignore[return-value]
