@@ -9,6 +9,7 @@ from urllib.parse import quote_plus
 
 import pytest
 from oauth2_provider.models import AccessToken
+from oauth2_provider.signals import app_authorized
 
 from registration.models import Client
 from tests.helpers import basic, ws_url
@@ -197,3 +198,22 @@ def test_unsupported_grant_type_rfc6749_5_2(token_request, service_client, grant
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["error"] == "unsupported_grant_type"
     assert not AccessToken.objects.exists()
+
+
+def test_app_authorized_still_sent_to_a_connected_receiver(token_request, service_client):
+    """The token view skips DOT's reload of the issued token only while nobody listens."""
+    received: list[AccessToken] = []
+
+    def receiver(sender: Any, request: Any, token: AccessToken, **kwargs: Any) -> None:
+        received.append(token)
+
+    app_authorized.connect(receiver)
+    try:
+        response = token_request(
+            CC, **basic(service_client["client_id"], service_client["client_secret"])
+        )
+    finally:
+        app_authorized.disconnect(receiver)
+
+    assert response.status_code == HTTPStatus.OK
+    assert [token.application.client_id for token in received] == [service_client["client_id"]]

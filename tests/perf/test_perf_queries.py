@@ -26,8 +26,8 @@ REGISTER_QUERIES = 7
 READ_QUERIES = 6
 UPDATE_QUERIES = 8
 DELETE_QUERIES = 11
-FIRST_TOKEN_QUERIES = 7  # also records the client's last use (once a minute at most)
-TOKEN_QUERIES = 6
+FIRST_TOKEN_QUERIES = 6  # also records the client's last use (once a minute at most)
+TOKEN_QUERIES = 5
 
 
 def _path(registered: dict[str, Any]) -> str:
