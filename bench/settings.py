@@ -8,12 +8,6 @@ from dcr_server.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    # WAL: readers never wait for the writer; NORMAL is the synchronous level WAL is meant for.
-    DATABASES["default"]["OPTIONS"]["init_command"] = (  # noqa: F405
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-    )
-
 # The benchmark speaks plain HTTP on loopback, standing for the TLS-terminating load balancer of
 # production: no redirect to https (the other hardening headers stay, as in production).
 SECURE_SSL_REDIRECT = False

@@ -75,7 +75,10 @@ DATABASES = {
         env_str("DATABASE_URL", _DEFAULT_DATABASE_URL), conn_max_age=60
     )
 }
+SQLITE_ENGINE = "dcr_server.sqlite_backend"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, with writers queued on a file lock (dcr_server/sqlite_backend).
+    DATABASES["default"]["ENGINE"] = SQLITE_ENGINE
     # Take the write lock when a transaction starts, so two concurrent writers queue instead of
     # failing with "database is locked" when a read transaction upgrades to a write.
     # WAL lets readers run beside the one writer; NORMAL sync is safe with WAL.

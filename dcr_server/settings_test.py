@@ -11,7 +11,7 @@ from dcr_server.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # user logins in tests only
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == SQLITE_ENGINE:  # noqa: F405
     # A file, not shared-cache memory: concurrency tests need SQLite's real locking and busy
     # timeout. One file per test process so parallel runs never collide.
     DATABASES["default"]["TEST"] = {  # noqa: F405
