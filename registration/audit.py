@@ -12,11 +12,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from dcr_server.prepared import PreparedInsert
 from registration.errors import RegistrationError
 from registration.models import AuditEvent
 from tenants.models import Workspace
 
 MAX_DESCRIPTION = 500
+
+# An audit row goes with every API call: its INSERT is compiled once (dcr_server/prepared.py).
+_AUDIT_INSERT: PreparedInsert[AuditEvent] = PreparedInsert(AuditEvent)
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ def record(
     description: str = "",
     operation: str = "",
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event_row = AuditEvent(
         workspace=workspace,
         event=event,
         operation=operation,
@@ -74,6 +78,7 @@ def record(
         software_statement_issuer=_text(info.software_statement_issuer, 255),
         actor=_text(info.actor, 150),
     )
+    return _AUDIT_INSERT.insert(event_row)
 
 
 def record_refusal(

@@ -14,6 +14,7 @@ from django.db import transaction
 from oauth2_provider.models import AbstractApplication, AccessToken
 
 from dcr_server import crypto
+from dcr_server.prepared import PreparedInsert
 from registration import audit, initial_token, tokens
 from registration.audit import CLI, RequestInfo
 from registration.capabilities import DCR_REGISTER_SCOPE
@@ -42,6 +43,10 @@ class IssuedClient:
     registration_access_token_expires_in: int | None
     # The secret just generated, in clear (register only): spares decrypting what was encrypted.
     new_client_secret: str | None = None
+
+
+# The registration hot path's INSERT, compiled once (dcr_server/prepared.py).
+_CLIENT_INSERT: PreparedInsert[Client] = PreparedInsert(Client)
 
 
 def client_register(
@@ -73,7 +78,7 @@ def client_register(
             registration_source=registration_source,
         )
         new_secret = apply_metadata(client, metadata, settings)
-        client.save()
+        _CLIENT_INSERT.insert(client)
         token, record = tokens.issue(
             client=client, ttl_seconds=settings.registration_access_token_ttl, new_client=True
         )

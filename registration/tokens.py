@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dcr_server import crypto
-from dcr_server.prepared import PreparedLookup
+from dcr_server.prepared import PreparedInsert, PreparedLookup
 from registration.errors import InvalidToken
 from registration.models import Client, RegistrationAccessToken
 from tenants.models import Workspace
@@ -16,6 +16,9 @@ from tenants.models import Workspace
 INVALID_TOKEN_DESCRIPTION = (
     "The registration access token is missing, invalid, expired or not valid for this client."
 )
+
+
+_TOKEN_INSERT: PreparedInsert[RegistrationAccessToken] = PreparedInsert(RegistrationAccessToken)
 
 
 def issue(
@@ -28,11 +31,13 @@ def issue(
     token = crypto.new_token()
     now = timezone.now()
     if new_client:
-        record = RegistrationAccessToken.objects.create(
-            client=client,
-            digest=crypto.token_digest(token),
-            expires_at=now + timedelta(seconds=ttl_seconds),
-            created_at=now,
+        record = _TOKEN_INSERT.insert(
+            RegistrationAccessToken(
+                client=client,
+                digest=crypto.token_digest(token),
+                expires_at=now + timedelta(seconds=ttl_seconds),
+                created_at=now,
+            )
         )
         return token, record
     record, _ = RegistrationAccessToken.objects.update_or_create(

@@ -1,15 +1,17 @@
-"""dcr_server.prepared: a lookup compiled once answers exactly what the ORM answers."""
+"""dcr_server.prepared: a lookup or insert compiled once does exactly what the ORM does."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 from django.db.models import QuerySet
+from django.db.models.signals import post_save
 
-from dcr_server.prepared import PreparationError, PreparedLookup
+from dcr_server.prepared import PreparationError, PreparedInsert, PreparedLookup
 from registration.models import Client, DCRSettings
 from tenants.models import Workspace
 from tenants.services import workspace_create
@@ -128,3 +130,98 @@ def test_only_declared_parameters_are_accepted() -> None:
         PreparedLookup(lambda when: Client.objects.filter(created=when), when=float)
     with pytest.raises(PreparationError, match="at least one parameter"):
         PreparedLookup(lambda: Client.objects.all())
+
+
+_CLIENT_NUMBERS = itertools.count()
+
+
+def _client_row(workspace: Workspace) -> Client:
+    client = Client(
+        workspace=workspace,
+        client_id=f"prepared-{next(_CLIENT_NUMBERS)}",
+        name="Prepared",
+        redirect_uris="https://app.example.com/cb",
+        client_type=Client.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Client.GRANT_AUTHORIZATION_CODE,
+    )
+    client.set_client_secret("s3cret-value", expires_at=None)
+    return client
+
+
+@pytest.mark.django_db
+def test_insert_writes_what_save_writes(workspace: Workspace) -> None:
+    by_save, by_insert = _client_row(workspace), _client_row(workspace)
+    by_save.save()
+
+    PreparedInsert(Client).insert(by_insert)
+
+    assert by_insert.pk is not None and by_insert.pk != by_save.pk
+    assert by_insert._state.adding is False and by_insert._state.db == "default"
+    stored_save, stored_insert = (Client.objects.get(pk=c.pk) for c in (by_save, by_insert))
+    differing = {
+        name
+        for name, value in _field_values(stored_insert).items()
+        if value != _field_values(stored_save)[name]
+    }
+    # Only what is unique per row (Fernet tokens are randomized; created/updated come from the
+    # fields' own pre_save at insert time).
+    assert differing <= {
+        "id",
+        "client_id",
+        "client_secret",
+        "client_secret_encrypted",
+        "created",
+        "updated",
+    }
+    assert stored_insert.client_secret == "s3cret-value"  # encrypted and decrypted again
+    assert stored_insert.created is not None and stored_insert.updated is not None
+
+
+@pytest.mark.django_db
+def test_insert_runs_one_query_and_never_calls_save(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: MaxQueries
+) -> None:
+    inserts = PreparedInsert(Client)
+    inserts.insert(_client_row(workspace))  # compiled here
+
+    def no_save(self: Client, *args: Any, **kwargs: Any) -> None:
+        raise AssertionError("save() called")
+
+    monkeypatch.setattr(Client, "save", no_save)
+    row = _client_row(workspace)
+    with django_assert_num_queries(1):
+        inserts.insert(row)
+
+
+@pytest.mark.django_db
+def test_insert_falls_back_to_save_for_receivers_and_existing_rows(workspace: Workspace) -> None:
+    inserts = PreparedInsert(Client)
+    saved: list[int] = []
+
+    def receiver(sender: Any, instance: Client, created: bool, **kwargs: Any) -> None:
+        saved.append(instance.pk)
+
+    post_save.connect(receiver, sender=Client)
+    try:
+        client = inserts.insert(_client_row(workspace))
+    finally:
+        post_save.disconnect(receiver, sender=Client)
+    assert saved == [client.pk]
+
+    client.name = "Renamed"
+    inserts.insert(client)  # not new: save() updates it
+    assert Client.objects.get(pk=client.pk).name == "Renamed"
+    assert Client.objects.filter(name__in=["Prepared", "Renamed"]).count() == 1
+
+
+def test_insert_refuses_models_it_cannot_mirror() -> None:
+    class Custom(Workspace):
+        class Meta:
+            proxy = True
+            app_label = "tenants"
+
+        def save(self, *args: Any, **kwargs: Any) -> None:
+            super().save(*args, **kwargs)
+
+    with pytest.raises(PreparationError, match="custom save"):
+        PreparedInsert(Custom)
