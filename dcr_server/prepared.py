@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
@@ -216,3 +216,58 @@ class PreparedInsert(Generic[M]):
         instance._state.adding = False
         instance._state.db = alias
         return instance
+
+
+def _column(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.many_to_many or not field.column:
+        raise PreparationError(f"{model._meta.label}.{name} is not a column")
+    return field
+
+
+class PreparedUpdate(Generic[M]):
+    """``UPDATE <table> SET <fields> WHERE <field> = ... AND ...``, its SQL built once per database.
+
+    ``run`` returns the number of rows changed, so naming an old value in ``where`` makes it a
+    compare-and-swap. Like ``QuerySet.update()`` it sends no signals and leaves ``auto_now``
+    fields alone; values go through each field's ``get_db_prep_save`` / ``get_db_prep_value``.
+    """
+
+    def __init__(self, model: type[M], *, fields: tuple[str, ...], where: tuple[str, ...]) -> None:
+        if not fields or not where:
+            raise PreparationError("an update needs fields to set and a condition")
+        self._model = model
+        self._fields = tuple(_column(model, name) for name in fields)
+        self._where = tuple(_column(model, name) for name in where)
+        self._statements: dict[tuple[str, str], str] = {}
+
+    def _statement(self, alias: str) -> str:
+        connection = connections[alias]
+        key = (alias, connection.vendor)
+        sql = self._statements.get(key)
+        if sql is None:
+            qn = connection.ops.quote_name
+            # Identifiers come from the model's own metadata, quoted; every value is a parameter.
+            assignments = ", ".join(f"{qn(str(f.column))} = %s" for f in self._fields)
+            conditions = " AND ".join(f"{qn(str(f.column))} = %s" for f in self._where)
+            table = qn(self._model._meta.db_table)
+            sql = f"UPDATE {table} SET {assignments} WHERE {conditions}"  # noqa: S608
+            self._statements[key] = sql
+        return sql
+
+    def run(
+        self, *, values: dict[str, Any], where: dict[str, Any], using: str | None = None
+    ) -> int:
+        alias = using or router.db_for_write(self._model)
+        connection = connections[alias]
+        params = [
+            field.get_db_prep_save(values[field.name], connection=connection)
+            for field in self._fields
+        ] + [
+            field.get_db_prep_value(where[field.name], connection, prepared=False)
+            for field in self._where
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(self._statement(alias), params)
+            changed: int = cursor.rowcount
+        return changed

@@ -71,13 +71,15 @@ def client_register(
         software_statement=software_statement,
         info=info,
     )
+    client = Client(
+        workspace=workspace,
+        client_id=crypto.new_client_id(),
+        registration_source=registration_source,
+    )
+    # Built (and the new secret encrypted) before the transaction: on SQLite every other writer
+    # waits while it is open, so it holds only the writes.
+    new_secret = apply_metadata(client, metadata, settings)
     with transaction.atomic():
-        client = Client(
-            workspace=workspace,
-            client_id=crypto.new_client_id(),
-            registration_source=registration_source,
-        )
-        new_secret = apply_metadata(client, metadata, settings)
         _CLIENT_INSERT.insert(client)
         token, record = tokens.issue(
             client=client, ttl_seconds=settings.registration_access_token_ttl, new_client=True

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dcr_server import crypto
-from dcr_server.prepared import PreparedInsert, PreparedLookup
+from dcr_server.prepared import PreparedInsert, PreparedLookup, PreparedUpdate
 from registration.errors import InvalidToken
 from registration.models import Client, RegistrationAccessToken
 from tenants.models import Workspace
@@ -19,6 +19,10 @@ INVALID_TOKEN_DESCRIPTION = (
 
 
 _TOKEN_INSERT: PreparedInsert[RegistrationAccessToken] = PreparedInsert(RegistrationAccessToken)
+# Compare-and-swap on the old digest (see rotate).
+_ROTATE: PreparedUpdate[RegistrationAccessToken] = PreparedUpdate(
+    RegistrationAccessToken, fields=("digest", "expires_at", "created_at"), where=("id", "digest")
+)
 
 
 def issue(
@@ -103,8 +107,9 @@ def rotate(
     now = timezone.now()
     new_digest = crypto.token_digest(token)
     expires_at = now + timedelta(seconds=ttl_seconds)
-    swapped = RegistrationAccessToken.objects.filter(pk=record.pk, digest=record.digest).update(
-        digest=new_digest, expires_at=expires_at, created_at=now
+    swapped = _ROTATE.run(
+        values={"digest": new_digest, "expires_at": expires_at, "created_at": now},
+        where={"id": record.pk, "digest": record.digest},
     )
     if swapped != 1:
         raise InvalidToken(INVALID_TOKEN_DESCRIPTION)

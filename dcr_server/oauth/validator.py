@@ -23,13 +23,16 @@ from dcr_server.oauth.client_assertion import (
     assertion_subject,
     authenticate_assertion,
 )
-from dcr_server.prepared import PreparedInsert, PreparedLookup
+from dcr_server.prepared import PreparedInsert, PreparedLookup, PreparedUpdate
 from registration.models import Client
 from tenants.context import current_context, current_workspace
 
 log = logging.getLogger(__name__)
 
 _ACCESS_TOKEN_INSERT: PreparedInsert[AccessToken] = PreparedInsert(AccessToken)
+_TOUCH_LAST_USED: PreparedUpdate[Client] = PreparedUpdate(
+    Client, fields=("last_used_at",), where=("id",)
+)
 
 # Client authentication on every token, revocation and introspection request: compiled once.
 # client_id is unique per workspace, so at most one row.
@@ -213,7 +216,7 @@ class WorkspaceOAuth2Validator(OAuth2Validator):
     def _touch_last_used(self, client: Client) -> None:
         now = timezone.now()
         if client.last_used_at is None or now - client.last_used_at > LAST_USED_GRANULARITY:
-            Client.objects.filter(pk=client.pk).update(last_used_at=now)
+            _TOUCH_LAST_USED.run(values={"last_used_at": now}, where={"id": client.pk})
             client.last_used_at = now
 
     def _load_access_token(self, token: str) -> AccessToken | None:

@@ -1,4 +1,4 @@
-"""dcr_server.prepared: a lookup or insert compiled once does exactly what the ORM does."""
+"""dcr_server.prepared: lookups, inserts and updates compiled once do what the ORM does."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from django.db.models import QuerySet
 from django.db.models.signals import post_save
+from django.utils import timezone
 
-from dcr_server.prepared import PreparationError, PreparedInsert, PreparedLookup
+from dcr_server.prepared import PreparationError, PreparedInsert, PreparedLookup, PreparedUpdate
 from registration.models import Client, DCRSettings
 from tenants.models import Workspace
 from tenants.services import workspace_create
@@ -225,3 +226,31 @@ def test_insert_refuses_models_it_cannot_mirror() -> None:
 
     with pytest.raises(PreparationError, match="custom save"):
         PreparedInsert(Custom)
+
+
+@pytest.mark.django_db
+def test_update_changes_matching_rows_like_queryset_update(workspace: Workspace) -> None:
+    first, second = (PreparedInsert(Client).insert(_client_row(workspace)) for _ in range(2))
+    rename = PreparedUpdate(Client, fields=("name", "last_used_at"), where=("id", "name"))
+    when = timezone.now()
+
+    changed = rename.run(
+        values={"name": "Renamed", "last_used_at": when}, where={"id": first.pk, "name": "Prepared"}
+    )
+    # A compare-and-swap: the old value no longer matches, nothing changes.
+    unchanged = rename.run(
+        values={"name": "Again", "last_used_at": None}, where={"id": first.pk, "name": "Prepared"}
+    )
+
+    assert (changed, unchanged) == (1, 0)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.name, first.last_used_at) == ("Renamed", when)
+    assert (second.name, second.last_used_at) == ("Prepared", None)
+
+
+def test_update_refuses_what_is_not_a_column() -> None:
+    with pytest.raises(PreparationError, match="not a column"):
+        PreparedUpdate(Workspace, fields=("signing_keys",), where=("id",))
+    with pytest.raises(PreparationError, match="fields to set and a condition"):
+        PreparedUpdate(Workspace, fields=("name",), where=())
