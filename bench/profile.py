@@ -18,14 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.scenarios import WEB_CLIENT
+from bench.scenarios import SERVICE_CLIENT, WEB_CLIENT, basic
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument(
-        "--operation", choices=("register", "read", "discovery"), default="register"
+        "--operation", choices=("register", "read", "token", "discovery"), default="register"
     )
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--out", help="also write the raw cProfile stats to this file")
@@ -68,12 +68,26 @@ def main(argv: list[str] | None = None) -> int:
             state["token"] = response.json()["registration_access_token"]
             return response
 
+        def token() -> Any:
+            if "basic" not in state:
+                created = http.post(
+                    register_path, json.dumps(SERVICE_CLIENT), content_type="application/json"
+                ).json()
+                state["basic"] = basic(created["client_id"], created["client_secret"])
+            return http.post(
+                "/bench/open/oauth2/token",
+                "grant_type=client_credentials",
+                content_type="application/x-www-form-urlencoded",
+                HTTP_AUTHORIZATION=state["basic"],
+            )
+
         def discovery() -> Any:
             return http.get("/bench/open/.well-known/openid-configuration")
 
         operation: Callable[[], Any] = {
             "register": register,
             "read": read,
+            "token": token,
             "discovery": discovery,
         }[args.operation]
         for _ in range(20):  # warm-up: imports, caches, first connections
