@@ -17,14 +17,29 @@ project waits on anything but the database (fetches happen before ``atomic``).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from typing import Any
 
-from django.db.backends.sqlite3 import base
+from django.db.backends.sqlite3 import base, creation
+
+
+def writers_lock_path(database_name: str | os.PathLike[str]) -> str:
+    return f"{database_name}-writers.lock"
+
+
+class DatabaseCreation(creation.DatabaseCreation):
+    def _destroy_test_db(self, test_database_name: Any, verbosity: int) -> None:
+        super()._destroy_test_db(test_database_name, verbosity)  # type: ignore[misc]
+        if test_database_name and not self.is_in_memory_db(test_database_name):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(writers_lock_path(test_database_name))
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    creation_class = DatabaseCreation
+
     # The hooks below are private to Django's backends; django-stubs does not declare them.
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -34,7 +49,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _writers_lock(self) -> int | None:
         """This connection's own descriptor of the lock file (None for in-memory databases)."""
         if self._writers_lock_fd is None and not self.is_in_memory_db():
-            path = f"{self.settings_dict['NAME']}-writers.lock"
+            path = writers_lock_path(self.settings_dict["NAME"])
             self._writers_lock_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         return self._writers_lock_fd
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from django.db import connection, connections, transaction
 
+from dcr_server.sqlite_backend.base import writers_lock_path
 from tenants.models import Tenant
 
 pytestmark = [
@@ -23,7 +24,7 @@ pytestmark = [
 @pytest.fixture
 def lock_path() -> Iterator[str]:
     assert connection.vendor == "sqlite"
-    yield f"{connection.settings_dict['NAME']}-writers.lock"
+    yield writers_lock_path(connection.settings_dict["NAME"])
 
 
 def held_by_someone(path: str) -> bool:
