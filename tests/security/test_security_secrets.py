@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import inspect
 import logging
+import re
 from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
@@ -263,3 +264,19 @@ def test_only_digests_are_stored_for_registration_tokens(registered: dict[str, A
     record = RegistrationAccessToken.objects.get(client__client_id=registered["client_id"])
     assert record.digest == crypto.token_digest(registered["registration_access_token"])
     assert registered["registration_access_token"] not in repr(record.__dict__)
+
+
+def test_client_ids_never_start_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client_id is typed on command lines (``dcr show``, ``dcr reissue-token``)."""
+    drawn = iter(["-looks-like-an-option-xyz", "fine-client-id-from-draw2"])
+    monkeypatch.setattr(crypto.secrets, "token_urlsafe", lambda nbytes: next(drawn))
+
+    assert crypto.new_client_id() == "fine-client-id-from-draw2"
+
+
+def test_client_ids_are_24_url_safe_characters() -> None:
+    ids = {crypto.new_client_id() for _ in range(2000)}
+
+    assert len(ids) == 2000
+    assert all(len(i) == 24 and re.fullmatch(r"[A-Za-z0-9_-]+", i) for i in ids)
+    assert not any(i.startswith("-") for i in ids)
