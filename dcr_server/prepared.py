@@ -1,4 +1,4 @@
-"""Model lookups and inserts compiled to SQL once per database, then run with fresh values.
+"""Model lookups, inserts and updates compiled to SQL once per database, then run with new values.
 
 Django turns a QuerySet into SQL on every evaluation. For the handful of lookups every request
 makes (the workspace by its slugs, a client by ``client_id``, a registration token by client),
@@ -10,6 +10,8 @@ Django's database error wrapping all still apply.
 
 Only plain equality parameters are supported: compilation fails loudly if a placeholder does not
 reach the SQL exactly once as a parameter (for example a ``__contains`` lookup, which rewrites it).
+``PreparedInsert`` and ``PreparedUpdate`` do the same for the INSERT of a new row and for an
+UPDATE by equality (the write paths of every registration, rotation and token request).
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ class _Plan:
 class PreparedLookup(Generic[M]):
     """``build(**placeholders)`` returns the QuerySet; ``first(**values)`` runs it.
 
-    ``params`` names each placeholder and its Python type (``str`` or ``int``).
+    ``params`` names each placeholder and its Python type (``str`` or ``int``). Meant for lookups
+    by a unique key: ``first`` fetches one row, in the QuerySet's own order (no LIMIT is added).
     """
 
     def __init__(self, build: Callable[..., QuerySet[M]], **params: type) -> None:
