@@ -57,7 +57,7 @@ def issue(
 
 def _token_lookup(*, lock: bool) -> PreparedLookup[RegistrationAccessToken]:
     def build(workspace_id: int, client_id: str) -> QuerySet[RegistrationAccessToken]:
-        records = RegistrationAccessToken.objects.select_related("client__workspace__tenant")
+        records = RegistrationAccessToken.objects.select_related("client")
         if lock:
             # PostgreSQL: the row stays locked until commit (SQLite ignores FOR UPDATE).
             records = records.select_for_update(of=("self",))
@@ -84,6 +84,8 @@ def authenticate(
         raise InvalidToken(INVALID_TOKEN_DESCRIPTION)
     lookup = _TOKEN_FOR_UPDATE if lock else _TOKEN
     record = lookup.first(workspace_id=workspace.pk, client_id=client_id)
+    if record is not None:
+        record.client.workspace = workspace  # the filter's own: no join for workspace and tenant
     presented_digest = crypto.token_digest(presented)
     if record is None:
         # Compare anyway so an unknown client costs the same as a wrong token.

@@ -38,9 +38,7 @@ _TOUCH_LAST_USED: PreparedUpdate[Client] = PreparedUpdate(
 # client_id is unique per workspace, so at most one row.
 _CLIENT_BY_ID: PreparedLookup[Client] = PreparedLookup(
     lambda workspace_id, client_id: (
-        Client.objects.select_related("workspace__tenant")
-        .filter(workspace_id=workspace_id, client_id=client_id)
-        .order_by()
+        Client.objects.filter(workspace_id=workspace_id, client_id=client_id).order_by()
     ),
     workspace_id=int,
     client_id=str,
@@ -92,6 +90,7 @@ class WorkspaceOAuth2Validator(OAuth2Validator):
         client = _CLIENT_BY_ID.first(workspace_id=workspace.pk, client_id=client_id)
         if client is None or not client.is_usable(request):
             return None
+        client.workspace = workspace  # the row's own workspace (the filter), tenant loaded
         request.client = client
         return client
 
