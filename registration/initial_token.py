@@ -12,12 +12,23 @@ import hashlib
 
 from oauth2_provider.models import AccessToken
 
+from dcr_server.prepared import PreparedLookup
 from registration.bearer import parse_bearer
 from registration.capabilities import DCR_REGISTER_SCOPE
 from registration.errors import InsufficientScope, InvalidToken
 from tenants.models import Workspace
 
 INVALID = "A valid access token with the dcr_register scope is required to register a client."
+
+# Every protected registration starts here: compiled once (dcr_server/prepared.py). The
+# checksum is unique, so at most one row.
+_TOKEN_BY_CHECKSUM: PreparedLookup[AccessToken] = PreparedLookup(
+    lambda checksum, workspace_id: AccessToken.objects.filter(
+        token_checksum=checksum, application__workspace_id=workspace_id
+    ).order_by(),
+    checksum=str,
+    workspace_id=int,
+)
 
 
 def authenticate(*, workspace: Workspace, authorization: str) -> AccessToken:
@@ -30,11 +41,7 @@ def authenticate(*, workspace: Workspace, authorization: str) -> AccessToken:
     if token is None:
         raise InvalidToken(INVALID)
     checksum = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-    record = (
-        AccessToken.objects.select_related("application")
-        .filter(token_checksum=checksum, application__workspace=workspace)
-        .first()
-    )
+    record = _TOKEN_BY_CHECKSUM.first(checksum=checksum, workspace_id=workspace.pk)
     if record is None or record.is_expired():
         raise InvalidToken(INVALID)
     if DCR_REGISTER_SCOPE not in record.scope.split():
