@@ -30,6 +30,16 @@ from tenants.context import current_context, current_workspace
 log = logging.getLogger(__name__)
 
 _ACCESS_TOKEN_INSERT: PreparedInsert[AccessToken] = PreparedInsert(AccessToken)
+# Bearer tokens presented to introspection, userinfo and revocation (the checksum is unique).
+_ACCESS_TOKEN_BY_CHECKSUM: PreparedLookup[AccessToken] = PreparedLookup(
+    lambda checksum, workspace_id: (
+        AccessToken.objects.select_related("application", "user")
+        .filter(token_checksum=checksum, application__workspace_id=workspace_id)
+        .order_by()
+    ),
+    checksum=str,
+    workspace_id=int,
+)
 _TOUCH_LAST_USED: PreparedUpdate[Client] = PreparedUpdate(
     Client, fields=("last_used_at",), where=("id",)
 )
@@ -37,9 +47,9 @@ _TOUCH_LAST_USED: PreparedUpdate[Client] = PreparedUpdate(
 # Client authentication on every token, revocation and introspection request: compiled once.
 # client_id is unique per workspace, so at most one row.
 _CLIENT_BY_ID: PreparedLookup[Client] = PreparedLookup(
-    lambda workspace_id, client_id: (
-        Client.objects.filter(workspace_id=workspace_id, client_id=client_id).order_by()
-    ),
+    lambda workspace_id, client_id: Client.objects.filter(
+        workspace_id=workspace_id, client_id=client_id
+    ).order_by(),
     workspace_id=int,
     client_id=str,
 )
@@ -220,10 +230,8 @@ class WorkspaceOAuth2Validator(OAuth2Validator):
 
     def _load_access_token(self, token: str) -> AccessToken | None:
         checksum = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-        return (
-            AccessToken.objects.select_related("application", "user")
-            .filter(token_checksum=checksum, application__workspace=current_workspace())
-            .first()
+        return _ACCESS_TOKEN_BY_CHECKSUM.first(
+            checksum=checksum, workspace_id=current_workspace().pk
         )
 
     def get_oidc_issuer_endpoint(self, request: Request) -> str:
