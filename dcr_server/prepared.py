@@ -16,7 +16,6 @@ UPDATE by equality (the write paths of every registration, rotation and token re
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -42,6 +41,26 @@ def _populators(klass_info: dict[str, Any], select: Any, database: str) -> list[
 
 class PreparationError(RuntimeError):
     """The QuerySet cannot be prepared (a placeholder did not reach the SQL as one parameter)."""
+
+
+T = TypeVar("T")
+
+
+class _PerDatabase(Generic[T]):
+    """What was compiled for each database alias (and its vendor), made on first use.
+
+    No lock: making it is idempotent, so two threads that race only compile it twice.
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[str, str], T] = {}
+
+    def get(self, alias: str, make: Callable[[], T]) -> T:
+        key = (alias, connections[alias].vendor)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = make()
+        return made
 
 
 @dataclass(frozen=True)
@@ -77,26 +96,18 @@ class PreparedLookup(Generic[M]):
                 self._placeholders[name] = _INT_PLACEHOLDER_BASE - index
             else:
                 raise PreparationError(f"parameter {name!r}: only str and int are supported")
-        self._plans: dict[tuple[str, str], _Plan] = {}
+        self._plans: _PerDatabase[_Plan] = _PerDatabase()
         self._default_alias: str | None = None
-        self._lock = threading.Lock()
 
-    def _plan(self, alias: str | None) -> tuple[str, _Plan]:
-        if alias is None:
-            if self._default_alias is None:
-                self._default_alias = self._build(**self._placeholders).db
-            alias = self._default_alias
-        key = (alias, connections[alias].vendor)
-        plan = self._plans.get(key)
-        if plan is None:
-            with self._lock:
-                plan = self._plans.get(key)
-                if plan is None:
-                    queryset = self._build(**self._placeholders).using(alias)
-                    plan = self._plans[key] = self._compile(queryset, alias)
-        return alias, plan
+    def _database(self, alias: str | None) -> str:
+        if alias is not None:
+            return alias
+        if self._default_alias is None:
+            self._default_alias = self._build(**self._placeholders).db
+        return self._default_alias
 
-    def _compile(self, queryset: QuerySet[M], database: str) -> _Plan:
+    def _compile(self, database: str) -> _Plan:
+        queryset = self._build(**self._placeholders).using(database)
         compiler = queryset.query.get_compiler(using=database)
         sql, raw_params = compiler.as_sql()
         if compiler.has_extra_select or compiler.annotation_col_map:
@@ -132,7 +143,8 @@ class PreparedLookup(Generic[M]):
         """The first row as a model instance (related objects filled in), or None."""
         if values.keys() != self._placeholders.keys():
             raise TypeError(f"expected parameters {sorted(self._placeholders)}")
-        database, plan = self._plan(using)
+        database = self._database(using)
+        plan = self._plans.get(database, lambda: self._compile(database))
         params = list(plan.params)
         for position, name in plan.slots:
             params[position] = values[name]
@@ -171,21 +183,18 @@ class PreparedInsert(Generic[M]):
         self._fields = tuple(
             f for f in meta.local_concrete_fields if f is not meta.pk and not f.generated
         )
-        self._statements: dict[tuple[str, str], str] = {}
+        self._statements: _PerDatabase[str] = _PerDatabase()
 
-    def _statement(self, alias: str, instance: M) -> str:
-        key = (alias, connections[alias].vendor)
-        sql = self._statements.get(key)
-        if sql is None:
-            query = InsertQuery(self._model)
-            query.insert_values(self._fields, [instance])
-            compiler = query.get_compiler(using=alias)
-            compiler.returning_fields = [self._model._meta.pk]
-            [(sql, params)] = compiler.as_sql()
-            if len(params) != len(self._fields):
-                raise PreparationError(f"{self._model._meta.label}: one parameter per field")
-            self._statements[key] = sql
-        return sql
+    def _compile(self, alias: str, instance: M) -> str:
+        query = InsertQuery(self._model)
+        query.insert_values(self._fields, [instance])
+        compiler = query.get_compiler(using=alias)
+        compiler.returning_fields = [self._model._meta.pk]
+        [(sql, params)] = compiler.as_sql()
+        if len(params) != len(self._fields):
+            raise PreparationError(f"{self._model._meta.label}: one parameter per field")
+        sql_text: str = sql
+        return sql_text
 
     def _needs_save(self, instance: M) -> bool:
         return (
@@ -211,7 +220,7 @@ class PreparedInsert(Generic[M]):
             field.get_db_prep_save(value, connection=connection)
             for field, value in zip(self._fields, values, strict=True)
         ]
-        sql = self._statement(alias, instance)
+        sql = self._statements.get(alias, lambda: self._compile(alias, instance))
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             (pk,) = cursor.fetchone()
@@ -242,21 +251,15 @@ class PreparedUpdate(Generic[M]):
         self._model = model
         self._fields = tuple(_column(model, name) for name in fields)
         self._where = tuple(_column(model, name) for name in where)
-        self._statements: dict[tuple[str, str], str] = {}
+        self._statements: _PerDatabase[str] = _PerDatabase()
 
-    def _statement(self, alias: str) -> str:
-        connection = connections[alias]
-        key = (alias, connection.vendor)
-        sql = self._statements.get(key)
-        if sql is None:
-            qn = connection.ops.quote_name
-            # Identifiers come from the model's own metadata, quoted; every value is a parameter.
-            assignments = ", ".join(f"{qn(str(f.column))} = %s" for f in self._fields)
-            conditions = " AND ".join(f"{qn(str(f.column))} = %s" for f in self._where)
-            table = qn(self._model._meta.db_table)
-            sql = f"UPDATE {table} SET {assignments} WHERE {conditions}"  # noqa: S608
-            self._statements[key] = sql
-        return sql
+    def _compile(self, alias: str) -> str:
+        qn = connections[alias].ops.quote_name
+        # Identifiers come from the model's own metadata, quoted; every value is a parameter.
+        assignments = ", ".join(f"{qn(str(f.column))} = %s" for f in self._fields)
+        conditions = " AND ".join(f"{qn(str(f.column))} = %s" for f in self._where)
+        table = qn(self._model._meta.db_table)
+        return f"UPDATE {table} SET {assignments} WHERE {conditions}"  # noqa: S608
 
     def run(
         self, *, values: dict[str, Any], where: dict[str, Any], using: str | None = None
@@ -271,6 +274,6 @@ class PreparedUpdate(Generic[M]):
             for field in self._where
         ]
         with connection.cursor() as cursor:
-            cursor.execute(self._statement(alias), params)
+            cursor.execute(self._statements.get(alias, lambda: self._compile(alias)), params)
             changed: int = cursor.rowcount
         return changed
