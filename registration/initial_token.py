@@ -8,27 +8,16 @@ one token exactly one commits. A refused registration rolls back and leaves the 
 
 from __future__ import annotations
 
-import hashlib
-
 from oauth2_provider.models import AccessToken
 
-from dcr_server.prepared import PreparedLookup
+from dcr_server import crypto
 from registration.bearer import parse_bearer
 from registration.capabilities import DCR_REGISTER_SCOPE
 from registration.errors import InsufficientScope, InvalidToken
+from registration.selectors import access_token_by_checksum
 from tenants.models import Workspace
 
 INVALID = "A valid access token with the dcr_register scope is required to register a client."
-
-# Every protected registration starts here: compiled once (dcr_server/prepared.py). The
-# checksum is unique, so at most one row.
-_TOKEN_BY_CHECKSUM: PreparedLookup[AccessToken] = PreparedLookup(
-    lambda checksum, workspace_id: AccessToken.objects.filter(
-        token_checksum=checksum, application__workspace_id=workspace_id
-    ).order_by(),
-    checksum=str,
-    workspace_id=int,
-)
 
 
 def authenticate(*, workspace: Workspace, authorization: str) -> AccessToken:
@@ -40,8 +29,7 @@ def authenticate(*, workspace: Workspace, authorization: str) -> AccessToken:
     token = parse_bearer(authorization)
     if token is None:
         raise InvalidToken(INVALID)
-    checksum = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-    record = _TOKEN_BY_CHECKSUM.first(checksum=checksum, workspace_id=workspace.pk)
+    record = access_token_by_checksum(workspace=workspace, checksum=crypto.token_digest(token))
     if record is None or record.is_expired():
         raise InvalidToken(INVALID)
     if DCR_REGISTER_SCOPE not in record.scope.split():

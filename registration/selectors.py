@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from oauth2_provider.models import AccessToken
 
+from dcr_server.prepared import PreparedLookup
 from registration.models import Client, DCRSettings
 from tenants.models import Workspace
+
+# Bearer access tokens presented to protected registration, introspection, userinfo and
+# revocation: compiled once (dcr_server/prepared.py). The checksum is unique: at most one row.
+_ACCESS_TOKEN_BY_CHECKSUM: PreparedLookup[AccessToken] = PreparedLookup(
+    lambda checksum, workspace_id: (
+        AccessToken.objects.select_related("application", "user")
+        .filter(token_checksum=checksum, application__workspace_id=workspace_id)
+        .order_by()
+    ),
+    checksum=str,
+    workspace_id=int,
+)
 
 
 def dcr_settings_for(*, workspace: Workspace) -> DCRSettings:
@@ -28,3 +42,9 @@ def client_get(*, workspace: Workspace, client_id: str) -> Client | None:
 
 def clients_list(*, workspace: Workspace) -> QuerySet[Client]:
     return Client.objects.filter(workspace=workspace).order_by("created", "pk")
+
+
+def access_token_by_checksum(*, workspace: Workspace, checksum: str) -> AccessToken | None:
+    """The workspace's access token stored under ``checksum`` (``crypto.token_digest`` of the
+    token, as DOT stores it), expired ones included; its application and user are loaded."""
+    return _ACCESS_TOKEN_BY_CHECKSUM.first(checksum=checksum, workspace_id=workspace.pk)

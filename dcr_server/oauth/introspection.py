@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, RefreshToken
+from oauth2_provider.models import RefreshToken
 from oauth2_provider.settings import oauth2_settings
 
+from dcr_server import crypto
+from registration.selectors import access_token_by_checksum
 from tenants.models import Workspace
 
 INACTIVE: dict[str, Any] = {"active": False}
-
-
-def _checksum(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def introspect(
@@ -28,8 +25,9 @@ def introspect(
     lookups = [_access_token_info, _refresh_token_info]
     if hint == "refresh_token":  # RFC 7662 §2.1: the hint only orders the search
         lookups.reverse()
+    checksum = crypto.token_digest(token)  # how DOT stores both kinds of token
     for lookup in lookups:
-        info = lookup(workspace, _checksum(token))
+        info = lookup(workspace, checksum)
         if info is not None:
             if info["active"]:  # an inactive answer carries nothing but "active" (§2.2)
                 info["iss"] = issuer
@@ -38,11 +36,7 @@ def introspect(
 
 
 def _access_token_info(workspace: Workspace, checksum: str) -> dict[str, Any] | None:
-    token = (
-        AccessToken.objects.select_related("application", "user")
-        .filter(token_checksum=checksum, application__workspace=workspace)
-        .first()
-    )
+    token = access_token_by_checksum(workspace=workspace, checksum=checksum)
     if token is None:
         return None
     if token.is_expired():

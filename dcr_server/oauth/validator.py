@@ -6,7 +6,6 @@ unknown in every other (token, revocation, introspection and userinfo endpoints 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
 
+from dcr_server import crypto
 from dcr_server.oauth.client_assertion import (
     JWT_BEARER,
     AssertionRejected,
@@ -25,21 +25,12 @@ from dcr_server.oauth.client_assertion import (
 )
 from dcr_server.prepared import PreparedInsert, PreparedLookup, PreparedUpdate
 from registration.models import Client
+from registration.selectors import access_token_by_checksum
 from tenants.context import current_context, current_workspace
 
 log = logging.getLogger(__name__)
 
 _ACCESS_TOKEN_INSERT: PreparedInsert[AccessToken] = PreparedInsert(AccessToken)
-# Bearer tokens presented to introspection, userinfo and revocation (the checksum is unique).
-_ACCESS_TOKEN_BY_CHECKSUM: PreparedLookup[AccessToken] = PreparedLookup(
-    lambda checksum, workspace_id: (
-        AccessToken.objects.select_related("application", "user")
-        .filter(token_checksum=checksum, application__workspace_id=workspace_id)
-        .order_by()
-    ),
-    checksum=str,
-    workspace_id=int,
-)
 _TOUCH_LAST_USED: PreparedUpdate[Client] = PreparedUpdate(
     Client, fields=("last_used_at",), where=("id",)
 )
@@ -229,9 +220,8 @@ class WorkspaceOAuth2Validator(OAuth2Validator):
             client.last_used_at = now
 
     def _load_access_token(self, token: str) -> AccessToken | None:
-        checksum = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-        return _ACCESS_TOKEN_BY_CHECKSUM.first(
-            checksum=checksum, workspace_id=current_workspace().pk
+        return access_token_by_checksum(
+            workspace=current_workspace(), checksum=crypto.token_digest(token)
         )
 
     def get_oidc_issuer_endpoint(self, request: Request) -> str:
