@@ -20,7 +20,13 @@ from registration.audit import CLI, RequestInfo
 from registration.capabilities import DCR_REGISTER_SCOPE
 from registration.client_columns import apply_metadata
 from registration.errors import InvalidClientMetadata
-from registration.models import AuditEvent, Client, DCRSettings, TokenRotation
+from registration.models import (
+    AuditEvent,
+    Client,
+    DCRSettings,
+    RegistrationAccessToken,
+    TokenRotation,
+)
 from registration.selectors import dcr_settings_for
 from registration.validation import validate_submission
 from tenants.models import Workspace
@@ -101,6 +107,15 @@ def _rotates_on(settings: DCRSettings, operation: str) -> bool:
     return settings.token_rotation == TokenRotation.UPDATE and operation == "update"
 
 
+def _rotate_if_due(
+    settings: DCRSettings, record: RegistrationAccessToken, operation: str
+) -> tuple[str | None, RegistrationAccessToken]:
+    """A new token (and its record) when the workspace's mode rotates on ``operation``."""
+    if not _rotates_on(settings, operation):
+        return None, record
+    return tokens.rotate(record=record, ttl_seconds=settings.registration_access_token_ttl)
+
+
 def client_read(
     *, workspace: Workspace, client_id: str, token: str, info: RequestInfo = CLI
 ) -> IssuedClient:
@@ -108,11 +123,7 @@ def client_read(
     settings = dcr_settings_for(workspace=workspace)
     with transaction.atomic():
         record = tokens.authenticate(workspace=workspace, client_id=client_id, presented=token)
-        new_token = None
-        if _rotates_on(settings, "read"):
-            new_token, record = tokens.rotate(
-                record=record, ttl_seconds=settings.registration_access_token_ttl
-            )
+        new_token, record = _rotate_if_due(settings, record, "read")
         audit.record(
             workspace=workspace, event=AuditEvent.Event.READ, client_id=client_id, info=info
         )
@@ -190,11 +201,7 @@ def client_update(
         client = record.client
         apply_metadata(client, metadata, settings)
         client.save()
-        new_token = None
-        if _rotates_on(settings, "update"):
-            new_token, record = tokens.rotate(
-                record=record, ttl_seconds=settings.registration_access_token_ttl
-            )
+        new_token, record = _rotate_if_due(settings, record, "update")
         audit.record(
             workspace=workspace, event=AuditEvent.Event.UPDATE, client_id=client_id, info=info
         )
