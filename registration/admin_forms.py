@@ -51,6 +51,31 @@ def _parse_json(text: str, *, what: str) -> Any:
         ) from None
 
 
+def _key_set_fields(
+    *, label: str
+) -> tuple[forms.BooleanField, forms.ChoiceField, forms.CharField, forms.CharField]:
+    """A key protection's fields: on/off, where its keys come from, the set inline, its URI."""
+    return (
+        forms.BooleanField(label=label, required=False),
+        forms.ChoiceField(
+            label="Keys from", choices=KEY_SOURCES, initial="jwks", widget=forms.RadioSelect
+        ),
+        forms.CharField(
+            label="JSON Web Key Set",
+            required=False,
+            widget=forms.Textarea(attrs=JSON_ATTRS),
+            help_text='Public keys only: {"keys": [...]}.',
+        ),
+        forms.CharField(
+            label="JWKS URI",
+            required=False,
+            max_length=2000,
+            widget=forms.URLInput(attrs={"class": "vURLField"}),
+            help_text="Fetched when needed and cached; the last good keys bridge an outage.",
+        ),
+    )
+
+
 def _pretty(document: object) -> str:
     return json.dumps(document, indent=2, sort_keys=False) if document else ""
 
@@ -78,40 +103,19 @@ class DCRSettingsForm(forms.Form):
         "to a client-credentials client (see the Registrar clients tab). A successful "
         "registration terminates the token.",
     )
-    software_statement = forms.BooleanField(label=KEY_PROTECTIONS[0][1], required=False)
-    software_statement_source = forms.ChoiceField(
-        label="Keys from", choices=KEY_SOURCES, initial="jwks", widget=forms.RadioSelect
-    )
-    software_statement_jwks = forms.CharField(
-        label="JSON Web Key Set",
-        required=False,
-        widget=forms.Textarea(attrs=JSON_ATTRS),
-        help_text='Public keys only: {"keys": [...]}.',
-    )
-    software_statement_jwks_uri = forms.CharField(
-        label="JWKS URI",
-        required=False,
-        max_length=2000,
-        widget=forms.URLInput(attrs={"class": "vURLField"}),
-        help_text="Fetched when needed and cached; the last good keys bridge an outage.",
-    )
-    signed_request = forms.BooleanField(label=KEY_PROTECTIONS[1][1], required=False)
-    signed_request_source = forms.ChoiceField(
-        label="Keys from", choices=KEY_SOURCES, initial="jwks", widget=forms.RadioSelect
-    )
-    signed_request_jwks = forms.CharField(
-        label="JSON Web Key Set",
-        required=False,
-        widget=forms.Textarea(attrs=JSON_ATTRS),
-        help_text='Public keys only: {"keys": [...]}.',
-    )
-    signed_request_jwks_uri = forms.CharField(
-        label="JWKS URI",
-        required=False,
-        max_length=2000,
-        widget=forms.URLInput(attrs={"class": "vURLField"}),
-        help_text="Fetched when needed and cached; the last good keys bridge an outage.",
-    )
+    # <name>, <name>_source, <name>_jwks, <name>_jwks_uri for each of KEY_PROTECTIONS.
+    (
+        software_statement,
+        software_statement_source,
+        software_statement_jwks,
+        software_statement_jwks_uri,
+    ) = _key_set_fields(label=KEY_PROTECTIONS[0][1])
+    (
+        signed_request,
+        signed_request_source,
+        signed_request_jwks,
+        signed_request_jwks_uri,
+    ) = _key_set_fields(label=KEY_PROTECTIONS[1][1])
     registration_access_token_ttl = forms.IntegerField(
         label="Registration access token lifetime (seconds)",
         min_value=MIN_RAT_TTL,
