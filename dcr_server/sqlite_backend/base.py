@@ -40,7 +40,6 @@ class DatabaseCreation(creation.DatabaseCreation):
 class DatabaseWrapper(base.DatabaseWrapper):
     creation_class = DatabaseCreation
 
-    # The hooks below are private to Django's backends; django-stubs does not declare them.
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._writers_lock_fd: int | None = None
@@ -64,6 +63,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._holds_writers_lock = False
             fcntl.flock(self._writers_lock_fd, fcntl.LOCK_UN)
 
+    # The hooks below are private to Django's backends; django-stubs does not declare them.
     def _start_transaction_under_autocommit(self) -> None:
         self._acquire_writers_lock()
         try:
