@@ -9,6 +9,8 @@ entries further left were written by the client and may be forged.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -18,14 +20,19 @@ DEFAULT_HEADER = "HTTP_X_FORWARDED_FOR"
 
 def client_ip(request: HttpRequest) -> str:
     """The client's address, normalised; "" only when no valid address is found."""
-    remote = normalize_ip(str(request.META.get("REMOTE_ADDR", ""))) or ""
+    return client_ip_from_meta(request.META)
+
+
+def client_ip_from_meta(meta: Mapping[str, Any]) -> str:
+    """:func:`client_ip` from the WSGI environment alone (oauthlib requests carry only that)."""
+    remote = normalize_ip(str(meta.get("REMOTE_ADDR", ""))) or ""
     hops = getattr(settings, "DCR_TRUSTED_PROXY_COUNT", 0)
     if not isinstance(hops, int) or hops <= 0:
         return remote
     header = getattr(settings, "DCR_CLIENT_IP_HEADER", DEFAULT_HEADER) or DEFAULT_HEADER
     # Several X-Forwarded-For headers arrive joined by commas, in order: one list either way.
-    entries = str(request.META.get(header, "")).split(",")
-    if not request.META.get(header) or len(entries) < hops:
+    entries = str(meta.get(header, "")).split(",")
+    if not meta.get(header) or len(entries) < hops:
         # Fewer entries than trusted proxies: the request did not come through all of them.
         return remote
     return normalize_ip(entries[-hops]) or remote

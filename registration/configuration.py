@@ -13,6 +13,7 @@ from registration.capabilities import scopes_supported
 from registration.jose.keysets import describe_keys, validate_public_jwks
 from registration.models import DCRSettings, TokenRotation
 from registration.policy import PolicyError, load_hook, parse_policy, policy_to_document
+from registration.policy.hosts import host_pattern_problem, normalize_host
 from registration.selectors import dcr_settings_for
 from tenants.models import Workspace
 
@@ -53,6 +54,25 @@ class SettingsChange:
     token_rotation: str | None = None
     default_scopes: tuple[str, ...] | None = None
     client_secret_ttl: int | None = None
+    cimd_enabled: bool | None = None
+    cimd_trusted_hosts: tuple[str, ...] | None = None
+
+
+MAX_CIMD_TRUSTED_HOSTS = 100
+
+
+def check_cimd_trusted_hosts(hosts: tuple[str, ...]) -> list[str]:
+    """Host patterns as the policy's ``allowed_hosts`` (exact names or ``*.`` wildcards),
+    normalized and without duplicates; ConfigurationError naming the first bad entry."""
+    if len(hosts) > MAX_CIMD_TRUSTED_HOSTS:
+        raise ConfigurationError(f"CIMD trusted hosts: at most {MAX_CIMD_TRUSTED_HOSTS} entries")
+    normalized: list[str] = []
+    for host in hosts:
+        problem = host_pattern_problem(host)
+        if problem is not None:
+            raise ConfigurationError(f"CIMD trusted host {host[:100]!r} {problem}")
+        normalized.append(normalize_host(host))
+    return list(dict.fromkeys(normalized))
 
 
 def _check_default_scopes(workspace: Workspace, scopes: tuple[str, ...]) -> list[str]:
@@ -138,6 +158,11 @@ def dcr_configure(*, workspace: Workspace, change: SettingsChange) -> DCRSetting
         if change.default_scopes is not None
         else None
     )
+    trusted_hosts = (
+        check_cimd_trusted_hosts(change.cimd_trusted_hosts)
+        if change.cimd_trusted_hosts is not None
+        else None
+    )
     with transaction.atomic():
         dcr_settings_for(workspace=workspace)  # creates a missing row before locking it
         dcr = DCRSettings.objects.select_for_update().get(workspace=workspace)
@@ -163,6 +188,10 @@ def dcr_configure(*, workspace: Workspace, change: SettingsChange) -> DCRSetting
             dcr.default_scopes = default_scopes
         if secret_ttl is not None:
             dcr.client_secret_ttl = secret_ttl
+        if change.cimd_enabled is not None:
+            dcr.cimd_enabled = change.cimd_enabled
+        if trusted_hosts is not None:
+            dcr.cimd_trusted_hosts = trusted_hosts
         dcr.save()
     return dcr
 
@@ -187,4 +216,6 @@ def dcr_settings_data(dcr: DCRSettings) -> dict[str, Any]:
         "policy": dcr.policy,
         "delete_never_used_after_days": dcr.delete_never_used_after_days,
         "delete_idle_after_days": dcr.delete_idle_after_days,
+        "cimd_enabled": dcr.cimd_enabled,
+        "cimd_trusted_hosts": list(dcr.cimd_trusted_hosts or []),
     }

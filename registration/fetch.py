@@ -24,7 +24,10 @@ import socket
 import ssl
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
@@ -45,7 +48,20 @@ class FetchResult:
 
 
 class FetchError(Exception):
-    """A fetch failed or was refused. ``str(exc)`` is one safe line (never the response body)."""
+    """A fetch failed or was refused. ``str(exc)`` is one safe line (never the response body).
+
+    ``status`` is the HTTP status that refused it (None when no response came); ``transient``
+    says whether trying again later may succeed (timeouts, connection failures, 408, 429, 5xx)
+    rather than the document being unacceptable as served.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, transient: bool = False):
+        super().__init__(message)
+        self.status = status
+        self.transient = transient
+
+
+TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 # --- RFC 6890 special-use addresses ---------------------------------------------------------
@@ -171,14 +187,37 @@ def _parse(url: str, schemes: frozenset[str]) -> _Target:
     return _Target(scheme, host, port or _DEFAULT_PORTS[scheme], path)
 
 
-def _resolve(target: _Target, *, allow_private: bool) -> list[tuple[int, tuple[object, ...]]]:
-    """Resolve once; refuse when any address is forbidden. Returns (family, sockaddr) pairs."""
-    try:
-        infos = socket.getaddrinfo(
+# Name resolution has no timeout in the standard library: it runs on these threads while the
+# caller waits at most the fetch's remaining time. A resolver that hangs keeps one thread until
+# its own timeout; with every thread hung, further lookups time out at once (fail closed).
+_RESOLVERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dcr-resolve")
+
+
+def _getaddrinfo(target: _Target, deadline: _Deadline | None) -> list[Any]:
+    def lookup() -> list[Any]:
+        return socket.getaddrinfo(
             target.host, target.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
         )
+
+    if deadline is None:
+        return lookup()
+    future = _RESOLVERS.submit(lookup)
+    try:
+        return future.result(timeout=deadline.remaining())
+    except FutureTimeout:
+        future.cancel()
+        raise FetchError("the fetch timed out (name resolution)", transient=True) from None
+
+
+def _resolve(
+    target: _Target, *, allow_private: bool, deadline: _Deadline | None = None
+) -> list[tuple[int, tuple[object, ...]]]:
+    """Resolve once (within ``deadline``); refuse when any address is forbidden.
+    Returns (family, sockaddr) pairs."""
+    try:
+        infos = _getaddrinfo(target, deadline)
     except (OSError, UnicodeError) as exc:
-        raise FetchError("the URL host could not be resolved") from exc
+        raise FetchError("the URL host could not be resolved", transient=True) from exc
     vetted: list[tuple[int, tuple[object, ...]]] = []
     for family, _type, _proto, _canon, sockaddr in infos:
         if family not in (socket.AF_INET, socket.AF_INET6):
@@ -206,7 +245,7 @@ class _Deadline:
     def remaining(self) -> float:
         left = self.end - time.monotonic()
         if left <= 0:
-            raise FetchError("the fetch timed out")
+            raise FetchError("the fetch timed out", transient=True)
         return left
 
 
@@ -307,10 +346,12 @@ def _fetch(
     timeout: float,
     max_redirects: int,
     accept: str,
+    only_200: bool = False,
+    refuse_redirects: bool = False,
 ) -> FetchResult:
-    # One deadline for the whole fetch, redirects included. Socket timeouts bound each
-    # operation; the watchdog bounds a server that trickles bytes just fast enough to dodge them.
-    # (Name resolution has no timeout in the standard library; it is the resolver's own.)
+    # One deadline for the whole fetch, redirects and name resolution included. Socket timeouts
+    # bound each operation; the watchdog bounds a server that trickles bytes just fast enough to
+    # dodge them.
     deadline = _Deadline(timeout)
     current = url
     previous_scheme: str | None = None
@@ -318,7 +359,8 @@ def _fetch(
         target = _parse(current, schemes)  # every hop: scheme, userinfo, host form
         if previous_scheme == "https" and target.scheme == "http":
             raise FetchError("a redirect from https to http is refused")
-        addresses = _resolve(target, allow_private=allow_private)  # every hop: addresses
+        # every hop: addresses
+        addresses = _resolve(target, allow_private=allow_private, deadline=deadline)
         connection = _PinnedConnection(target, addresses, deadline)
         watchdog = threading.Timer(deadline.remaining(), connection.abort)
         watchdog.daemon = True
@@ -326,6 +368,10 @@ def _fetch(
         try:
             response = _request(connection, target, accept)
             status = response.status
+            if status in REDIRECT_STATUSES and refuse_redirects:
+                raise FetchError(
+                    f"the server answered HTTP {status}; redirects are not followed", status=status
+                )
             if status in REDIRECT_STATUSES:
                 location = response.getheader("Location")
                 if not location:
@@ -333,11 +379,15 @@ def _fetch(
                 current = urljoin(current, location.strip()).split("#", 1)[0]
                 previous_scheme = target.scheme
                 continue
-            if not 200 <= status < 300:
-                raise FetchError(f"the server answered HTTP {status}")
+            if status != 200 if only_200 else not 200 <= status < 300:
+                raise FetchError(
+                    f"the server answered HTTP {status}",
+                    status=status,
+                    transient=status in TRANSIENT_STATUSES,
+                )
             body = _read_body(response, max_bytes)
             if connection.timed_out:  # the watchdog cut the body short
-                raise FetchError("the fetch timed out")
+                raise FetchError("the fetch timed out", transient=True)
             content_type = (response.getheader("Content-Type") or "").split(";", 1)[0]
             cache_control = ", ".join(response.headers.get_all("Cache-Control") or [])
             return FetchResult(
@@ -347,10 +397,10 @@ def _fetch(
             )
         except (OSError, ValueError, http.client.HTTPException) as exc:
             if connection.timed_out or isinstance(exc, TimeoutError):
-                raise FetchError("the fetch timed out") from exc
+                raise FetchError("the fetch timed out", transient=True) from exc
             if isinstance(exc, ssl.SSLError):
                 raise FetchError("the TLS connection failed") from exc
-            raise FetchError(f"the fetch failed ({type(exc).__name__})") from exc
+            raise FetchError(f"the fetch failed ({type(exc).__name__})", transient=True) from exc
         finally:
             watchdog.cancel()
             connection.close()
@@ -396,4 +446,22 @@ def fetch_client_url(url: str, *, max_bytes: int = 65536, timeout: float = 3.0) 
         timeout=timeout,
         max_redirects=3,
         accept="application/json",
+    )
+
+
+def fetch_client_document(url: str, *, max_bytes: int, timeout: float) -> FetchResult:
+    """GET a Client ID Metadata Document (draft-ietf-oauth-client-id-metadata-document-01 §4):
+    https only, redirects never followed, 200 the only success, special-use addresses refused
+    (§6.5) unless ``DCR_FETCH_ALLOW_PRIVATE_ADDRESSES`` is on (labs and tests: loopback document
+    hosts), the body capped (§6.6) and one deadline over resolution, connection and body."""
+    return _fetch(
+        url,
+        allow_private=bool(settings.DCR_FETCH_ALLOW_PRIVATE_ADDRESSES),
+        schemes=frozenset({"https"}),
+        max_bytes=max_bytes,
+        timeout=timeout,
+        max_redirects=0,
+        accept="application/json",
+        only_200=True,
+        refuse_redirects=True,
     )

@@ -54,9 +54,14 @@ def abandoned_dcr_clients(*, now: datetime | None = None) -> list[Client]:
     for dcr in DCRSettings.objects.filter(
         Q(delete_never_used_after_days__isnull=False) | Q(delete_idle_after_days__isnull=False)
     ):
+        # Self-registered clients: by DCR, and by Client ID Metadata Document (a CIMD client
+        # deleted here is created again, from its document, on its next use).
         in_workspace = Q(
             workspace_id=dcr.workspace_id,
-            registration_source=AbstractApplication.RegistrationSource.DCR,
+            registration_source__in=(
+                AbstractApplication.RegistrationSource.DCR,
+                AbstractApplication.RegistrationSource.CIMD,
+            ),
         )
         if dcr.delete_never_used_after_days:
             cutoff = now - timedelta(days=dcr.delete_never_used_after_days)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from django.db import models
 from django.utils import timezone
+from oauth2_provider.generators import generate_client_id
 from oauth2_provider.models import AbstractApplication
 
 from dcr_server import crypto
@@ -96,6 +97,19 @@ class DCRSettings(models.Model):
         default=None,
         help_text="dcr cleanup deletes DCR clients whose last token is older than this.",
     )
+    # Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document; registration/cimd/).
+    cimd_enabled = models.BooleanField(
+        "accept Client ID Metadata Documents",
+        default=False,
+        help_text="A client_id that is an https URL is fetched as the client's metadata document.",
+    )
+    cimd_trusted_hosts = models.JSONField(
+        "CIMD trusted hosts",
+        default=list,
+        blank=True,
+        help_text='Hosts a client_id URL may name ("app.example.com", "*.example.org"); '
+        "empty: any public host.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -122,6 +136,31 @@ _DOT_GRANTS = {
 }
 
 
+class ClientQuerySet(models.QuerySet["Client"]):
+    def get(self, *args: Any, **kwargs: Any) -> Client:
+        """Inside a workspace-scoped request, a lookup by ``client_id`` is that workspace's.
+
+        client_id is unique per workspace, not globally: a Client ID Metadata Document URL is one
+        client in every workspace that accepts it. django-oauth-toolkit's authorization view
+        looks the client up by ``client_id`` alone (``AuthorizationView.get``, ``form_valid``,
+        ``handle_no_permission``); this keeps those lookups inside the active workspace, so a
+        URL known to two workspaces is never ambiguous and never the other workspace's row.
+        """
+        if "client_id" in kwargs and not {"workspace", "workspace_id"} & kwargs.keys():
+            from tenants.context import active_workspace_id
+
+            workspace_id = active_workspace_id()
+            if workspace_id is not None:
+                scoped = self.filter(workspace_id=workspace_id)
+                return super(ClientQuerySet, scoped).get(*args, **kwargs)
+        return super().get(*args, **kwargs)
+
+
+class ClientManager(models.Manager["Client"].from_queryset(ClientQuerySet)):  # type: ignore[misc]
+    def get_by_natural_key(self, client_id: str) -> Client:
+        return self.get(client_id=client_id)
+
+
 class Client(AbstractApplication):
     """An OAuth client of one workspace, with its full registered metadata.
 
@@ -131,6 +170,11 @@ class Client(AbstractApplication):
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="clients")
+    # Unique per workspace (the constraint below), not globally as in DOT: a Client ID Metadata
+    # Document URL is the client_id of one stored client in each workspace that uses it.
+    client_id = models.CharField(
+        "client ID", max_length=255, default=generate_client_id, db_index=True
+    )
     hash_client_secret = False  # encrypted, never hashed (DOT's field is replaced by this value)
     client_secret_encrypted = models.TextField(blank=True, default="")
     client_secret_expires_at = models.DateTimeField(null=True, blank=True)
@@ -146,6 +190,13 @@ class Client(AbstractApplication):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
         verbose_name = "application"
         indexes = [models.Index(fields=["workspace", "registration_source"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "client_id"], name="client_id_unique_per_workspace"
+            )
+        ]
+
+    objects = ClientManager()
 
     # -- secrets -------------------------------------------------------------------------------
     @property  # replaces DOT's client_secret column: the secret is only stored encrypted

@@ -42,8 +42,13 @@ def workspace_policy(settings: DCRSettings) -> Policy | None:
 def _policy_context(
     workspace: Workspace, info: RequestInfo, updating: Client | None
 ) -> PolicyContext:
+    # max_clients bounds the self-registered clients: by DCR and by Client ID Metadata Document.
     dcr_clients = Client.objects.filter(
-        workspace=workspace, registration_source=AbstractApplication.RegistrationSource.DCR
+        workspace=workspace,
+        registration_source__in=(
+            AbstractApplication.RegistrationSource.DCR,
+            AbstractApplication.RegistrationSource.CIMD,
+        ),
     )
 
     def count_clients() -> int:

@@ -36,6 +36,12 @@ def current_workspace() -> Workspace:
     return current_context().workspace
 
 
+def active_workspace_id() -> int | None:
+    """The primary key of the workspace this request addresses, or None outside one."""
+    context = _current.get()
+    return context.workspace.pk if context is not None else None
+
+
 def activate(context: WorkspaceContext | None) -> Token[WorkspaceContext | None]:
     return _current.set(context)
 

@@ -47,7 +47,12 @@ def discovery_document(request: HostAware, workspace: Workspace) -> dict[str, An
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
     }
+    dcr = dcr_settings_for(workspace=workspace)
     # CONTRACT: registration_endpoint only while DCR is enabled (RFC 8414 §2: OPTIONAL).
-    if dcr_settings_for(workspace=workspace).enabled:
+    if dcr.enabled:
         document["registration_endpoint"] = f"{base}/oauth2/register"
+    # draft-ietf-oauth-client-id-metadata-document-01 §5: signals that a client_id may be the
+    # URL of a Client ID Metadata Document (CONTRACT: only while CIMD is on).
+    if dcr.cimd_enabled:
+        document["client_id_metadata_document_supported"] = True
     return document

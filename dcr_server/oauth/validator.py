@@ -24,6 +24,9 @@ from dcr_server.oauth.client_assertion import (
     authenticate_assertion,
 )
 from dcr_server.prepared import PreparedInsert, PreparedLookup, PreparedUpdate
+from registration.audit import RequestInfo
+from registration.cimd import is_cimd_client_id, resolve_cimd_client
+from registration.client_ip import client_ip_from_meta
 from registration.models import Client
 from registration.selectors import access_token_by_checksum
 from tenants.context import current_context, current_workspace
@@ -52,6 +55,17 @@ LAST_USED_GRANULARITY = timedelta(minutes=1)
 def _client_assertion(request: Request) -> str | None:
     assertion = getattr(request, "client_assertion", None)
     return assertion if isinstance(assertion, str) and assertion else None
+
+
+def _request_info(request: Request) -> RequestInfo:
+    """Where an OAuth request came from, for the CIMD audit trail (oauthlib keeps the WSGI
+    environment as its headers)."""
+    headers = request.headers or {}
+    return RequestInfo(
+        source_ip=client_ip_from_meta(headers) or None,
+        user_agent=str(headers.get("HTTP_USER_AGENT", ""))[:255],
+        actor="cimd",
+    )
 
 
 def _plausible_client_id(client_id: Any) -> bool:
@@ -89,6 +103,12 @@ class WorkspaceOAuth2Validator(OAuth2Validator):
             return cached
         request.client = None
         client = _CLIENT_BY_ID.first(workspace_id=workspace.pk, client_id=client_id)
+        if is_cimd_client_id(client_id):
+            # The one CIMD hook: a client_id URL is resolved from its metadata document
+            # (registration/cimd/), wherever a client_id is accepted.
+            client = resolve_cimd_client(
+                workspace=workspace, client_id=client_id, stored=client, info=_request_info(request)
+            )
         if client is None or not client.is_usable(request):
             return None
         client.workspace = workspace  # the row's own workspace (the filter), tenant loaded

@@ -54,6 +54,8 @@ def test_show_prints_the_settings_json(workspace: Workspace) -> None:
         "policy": None,
         "delete_never_used_after_days": None,
         "delete_idle_after_days": None,
+        "cimd_enabled": False,
+        "cimd_trusted_hosts": [],
     }
 
 
@@ -197,8 +199,8 @@ def test_clients_table_labels_dcr_clients(workspace: Workspace, registered: dict
     header, dcr_row, manual_row = run("clients", "default/default").splitlines()
 
     assert header.split()[:3] == ["CLIENT", "ID", "NAME"]
-    assert "DCR" in header
-    column = header.index("DCR")
+    assert "SOURCE" in header
+    column = header.index("SOURCE")
     assert dcr_row.startswith(registered["client_id"])
     assert dcr_row[column : column + 3] == "DCR"
     assert manual_row[column : column + 3].strip() == ""

@@ -42,8 +42,21 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _source(client: Client) -> str:
-    # CONTRACT: `dcr` for dynamically registered clients, `manual` otherwise.
-    return "dcr" if client.registration_source == Client.RegistrationSource.DCR else "manual"
+    # CONTRACT: `dcr` for dynamically registered clients, `cimd` for clients of a Client ID
+    # Metadata Document, `manual` otherwise.
+    if client.registration_source in (
+        Client.RegistrationSource.DCR,
+        Client.RegistrationSource.CIMD,
+    ):
+        return str(client.registration_source)
+    return "manual"
+
+
+def _host_list(value: str | None) -> tuple[str, ...] | None:
+    """``"a.example, *.b.example"`` -> the patterns; ``""`` -> () (any public host)."""
+    if value is None:
+        return None
+    return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
 def _client_data(client: Client) -> dict[str, Any]:
@@ -163,6 +176,22 @@ class Command(BaseCommand):
             help="cleanup deletes DCR clients unused for DAYS (0: off)",
         )
 
+        cimd = configure.add_mutually_exclusive_group()
+        cimd.add_argument(
+            "--cimd",
+            dest="cimd",
+            action="store_const",
+            const=True,
+            help="accept client_id URLs of Client ID Metadata Documents",
+        )
+        cimd.add_argument("--no-cimd", dest="cimd", action="store_const", const=False)
+        configure.add_argument(
+            "--cimd-trusted-hosts",
+            metavar="HOSTS",
+            help='comma-separated hosts a client_id URL may name ("app.example.com,*.example.org"); '
+            "empty: any public host",
+        )
+
         check = actions.add_parser(
             "check-policy", help="dry run: test metadata against the policy, write nothing"
         )
@@ -231,6 +260,8 @@ class Command(BaseCommand):
             default_scopes=tuple(options["default_scopes"].split())
             if options["default_scopes"] is not None
             else None,
+            cimd_enabled=options["cimd"],
+            cimd_trusted_hosts=_host_list(options["cimd_trusted_hosts"]),
         )
         try:
             dcr = dcr_configure(workspace=workspace, change=change)
@@ -299,14 +330,14 @@ class Command(BaseCommand):
         if not clients:
             self.stdout.write(f"No clients in {workspace.label}.")
             return
-        rows = [["CLIENT ID", "NAME", "DCR", "CREATED", "LAST USED"]]
+        rows = [["CLIENT ID", "NAME", "SOURCE", "CREATED", "LAST USED"]]
         for client in clients:
             data = _client_data(client)
             rows.append(
                 [
                     client.client_id,
                     one_line(client.name) or "-",
-                    "DCR" if data["registration_source"] == "dcr" else "",
+                    {"dcr": "DCR", "cimd": "CIMD"}.get(data["registration_source"], ""),
                     client.created.strftime("%Y-%m-%d %H:%M"),
                     client.last_used_at.strftime("%Y-%m-%d %H:%M") if client.last_used_at else "-",
                 ]
