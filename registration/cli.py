@@ -49,17 +49,24 @@ def workspace_from_label(label: str) -> Workspace:
 def client_from_id(client_id: str) -> Client:
     """The client with this id in any workspace, or CommandError.
 
-    Not a workspace-scoped selector on purpose: client ids are globally unique and an operator
-    at the command line acts across workspaces.
+    Not a workspace-scoped selector on purpose: generated client ids are unique across
+    workspaces and an operator at the command line acts across them. A Client ID Metadata
+    Document URL is one client in each workspace that uses it: then the command says so.
     """
-    client = (
-        Client.objects.select_related("workspace__tenant").filter(client_id=client_id).first()
+    found = (
+        list(Client.objects.select_related("workspace__tenant").filter(client_id=client_id)[:2])
         if client_id and "\x00" not in client_id and len(client_id) <= 255
-        else None
+        else []
     )
-    if client is None:
+    if not found:
         raise CommandError(f"no client with client_id {client_id[:100]!r}")
-    return client
+    if len(found) > 1:
+        count = Client.objects.filter(client_id=client_id).count()
+        raise CommandError(
+            f"client_id {client_id[:100]!r} is a client in {count} workspaces; "
+            "delete it in the admin of the one you mean"
+        )
+    return found[0]
 
 
 def dcr_enabled(workspace: Workspace) -> bool:

@@ -25,8 +25,8 @@ from tests.cimd.helpers import (
     REDIRECT_URI,
     approve,
     cimd_rows,
-    pkce_pair,
     code_exchange,
+    pkce_pair,
     public_document,
     token_post,
 )
