@@ -94,6 +94,7 @@ def tolerate(
     *,
     grant_types_supported: Collection[str],
     response_types_supported: Collection[str],
+    scopes_offered: Collection[str],
 ) -> dict[str, Any]:
     """The document as RFC 7591 metadata, with what real clients send made acceptable.
 
@@ -105,6 +106,10 @@ def tolerate(
       policy (``grant_types.allow`` still refuses).
     - ``client_credentials`` is dropped from a public client's list (RFC 6749 §4.4 allows it only
       to confidential clients; a document sometimes lists every grant its platform knows).
+    - ``scope`` absent: every scope the workspace offers (then narrowed by the policy's
+      ``scopes.allow``). MCP clients publish no scope and request what the resource's metadata
+      names (RFC 9728 ``scopes_supported``); the user still consents to each requested scope.
+      RFC 7591 §2 lets the server choose the default for an omitted ``scope``.
     - ``client_id`` and members no registry defines are ignored (§4.1: "MAY define additional
       properties"); the validator keeps only the metadata it knows.
     """
@@ -118,6 +123,8 @@ def tolerate(
             public = [value for value in grant_types if value not in CONFIDENTIAL_GRANT_TYPES]
             grant_types = public or grant_types
         metadata["grant_types"] = _supported_only(grant_types, grant_types_supported)
+    if metadata.get("scope") is None and scopes_offered:
+        metadata["scope"] = " ".join(scopes_offered)
     response_types = metadata.get("response_types")
     if isinstance(response_types, list):
         metadata["response_types"] = _supported_only(response_types, response_types_supported)

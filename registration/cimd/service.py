@@ -32,7 +32,11 @@ from oauth2_provider.models import AbstractApplication
 
 from registration import audit
 from registration.audit import RequestInfo
-from registration.capabilities import GRANT_TYPES_SUPPORTED, RESPONSE_TYPES_SUPPORTED
+from registration.capabilities import (
+    GRANT_TYPES_SUPPORTED,
+    RESPONSE_TYPES_SUPPORTED,
+    scopes_supported,
+)
 from registration.client_columns import SECRET_METHODS, apply_metadata
 from registration.errors import RegistrationError
 from registration.models import AuditEvent, Client, DCRSettings
@@ -167,6 +171,7 @@ def _refresh(*, workspace: Workspace, dcr: DCRSettings, client_id: str, info: Re
             document,
             grant_types_supported=GRANT_TYPES_SUPPORTED,
             response_types_supported=RESPONSE_TYPES_SUPPORTED,
+            scopes_offered=scopes_supported(workspace),
         )
         current = Client.objects.filter(workspace=workspace, client_id=client_id).first()
         metadata = _validated(workspace=workspace, dcr=dcr, raw=raw, current=current, info=info)

@@ -21,6 +21,7 @@ from registration.configuration import SettingsChange, dcr_configure
 from registration.models import AuditEvent, Client
 from tenants.models import Workspace
 from tenants.resolve import find_workspace
+from tenants.services import workspace_create
 from tests.cimd.conftest import PublishFn
 from tests.cimd.docserver import DocumentServer, Resource
 from tests.cimd.helpers import REDIRECT_URI, cimd_rows, public_document
@@ -188,8 +189,10 @@ def _post_form(url: str, form: dict[str, str]) -> dict[str, Any]:
 def test_parallel_first_uses_of_one_url_make_one_fetch(
     live_server: Any, doc_server: DocumentServer, publish: PublishFn
 ) -> None:
-    workspace = find_workspace("default", "default")
-    assert workspace is not None
+    # Transactional tests flush the database afterwards: default/default is made when missing.
+    workspace = find_workspace("default", "default") or workspace_create(
+        tenant_slug="default", workspace_slug="default"
+    )
     dcr_configure(workspace=workspace, change=SettingsChange(cimd_enabled=True))
     url = publish(delay=0.5)  # every parallel request arrives while the first fetch runs
     token_url = f"{live_server.url}/default/default/oauth2/token"

@@ -31,6 +31,7 @@ def _tolerate(document: dict[str, Any]) -> dict[str, Any]:
         document,
         grant_types_supported=GRANT_TYPES_SUPPORTED,
         response_types_supported=RESPONSE_TYPES_SUPPORTED,
+        scopes_offered=("openid", "profile", "offline_access"),
     )
 
 
@@ -246,3 +247,8 @@ def test_tolerance_client_id_and_unknown_members_do_not_reach_the_metadata() -> 
     metadata = _tolerate(_parse(_document(x_vendor={"a": 1})))
     assert "client_id" not in metadata
     assert metadata["x_vendor"] == {"a": 1}  # the validator keeps only what it knows
+
+
+def test_tolerance_no_scope_means_every_scope_the_workspace_offers() -> None:
+    assert _tolerate(_parse(_document()))["scope"] == "openid profile offline_access"
+    assert _tolerate(_parse(_document(scope="openid")))["scope"] == "openid"
