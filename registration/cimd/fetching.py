@@ -72,6 +72,7 @@ class Coalescer(Generic[T]):
                     "the client metadata document is being fetched; retry",
                     rule="cimd.fetch",
                     transient=True,
+                    back_off=False,
                 )
             return flight.outcome()
         try:
@@ -113,6 +114,7 @@ def _fetch_once(url: str) -> Fetched:
             "too many client metadata documents are being fetched; retry",
             rule="cimd.fetch",
             transient=True,
+            back_off=False,
         )
     try:
         result = fetch_client_document(

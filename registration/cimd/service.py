@@ -184,7 +184,8 @@ def _refresh(*, workspace: Workspace, dcr: DCRSettings, client_id: str, info: Re
             info=info,
         )
     except CIMDRefused as refusal:
-        _backoff_set(workspace, client_id, refusal)
+        if refusal.back_off:
+            _backoff_set(workspace, client_id, refusal)
         _record_refusal(workspace=workspace, client_id=client_id, refusal=refusal, info=info)
         raise
 
@@ -266,7 +267,10 @@ def _store(
         ).first()
         if winner is None:
             raise CIMDRefused(
-                "the client could not be stored; retry", rule="cimd.client_id", transient=True
+                "the client could not be stored; retry",
+                rule="cimd.client_id",
+                transient=True,
+                back_off=False,
             ) from None
         return winner.pk
     return client.pk

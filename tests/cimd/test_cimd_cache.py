@@ -213,3 +213,22 @@ def test_parallel_first_uses_of_one_url_make_one_fetch(
     assert doc_server.hits(url) == 1
     assert len(cimd_rows(workspace, url)) == 1
     assert AuditEvent.objects.filter(workspace=workspace, event="register").count() == 1
+
+
+def test_a_busy_server_refuses_without_backing_the_url_off(
+    cimd_workspace: Workspace,
+    publish: PublishFn,
+    resource: Any,
+    authorize_get: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from registration.cimd import fetching
+
+    url = publish()
+    with monkeypatch.context() as patch:
+        patch.setattr(fetching, "_take_slot", lambda: False)  # every fetch slot in use
+        assert authorize_get(cimd_workspace, url).status_code == HTTPStatus.BAD_REQUEST
+    assert resource(url).hits == 0
+
+    assert authorize_get(cimd_workspace, url).status_code == HTTPStatus.OK  # not backed off
+    assert resource(url).hits == 1
