@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from registration.models import Client, DCRSettings
+from registration.models import Client, DCRSettings, RegistrationAccessToken
 from tenants.models import Workspace
 from tests.cimd.conftest import PublishFn
 from tests.cimd.helpers import cimd_rows
@@ -131,3 +131,14 @@ def test_cleanup_applies_the_lifecycle_rules_to_cimd_clients(
 
     assert url in run("cleanup")
     assert cimd_rows(cimd_workspace, url) == []
+
+
+def test_reissue_token_refuses_a_cimd_client(
+    cimd_workspace: Workspace, publish: PublishFn, authorize_get: Any
+) -> None:
+    url = publish()
+    authorize_get(cimd_workspace, url)
+
+    with pytest.raises(CommandError, match="Client ID Metadata Document client"):
+        run("reissue-token", url)
+    assert not RegistrationAccessToken.objects.exists()

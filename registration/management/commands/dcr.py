@@ -346,7 +346,15 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
     def _reissue_token(self, options: dict[str, Any]) -> None:
-        issued = services.token_reissue(client=client_from_id(options["client_id"]))
+        client = client_from_id(options["client_id"])
+        if client.registration_source == Client.RegistrationSource.CIMD:
+            # Its metadata is its document's: RFC 7592 management would be overwritten by the
+            # next refresh, so a CIMD client gets no registration access token.
+            raise CommandError(
+                f"{client.client_id[:100]} is a Client ID Metadata Document client: "
+                "it has no registration access token (change its document instead)"
+            )
+        issued = services.token_reissue(client=client)
         data = {
             "client_id": issued.client.client_id,
             "registration_access_token": issued.registration_access_token,
