@@ -151,8 +151,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # RFC 8252 §7.3: native apps register http loopback redirect URIs on purpose.
-# RFC 9207 iss is added per workspace by dcr_server.oauth.backend (DOT's W005 switch would use one
-# site-wide issuer).
+# RFC 9207 iss is added per workspace by the authorization view (dcr_server.oauth.views; DOT's
+# W005 switch would use one site-wide issuer).
 SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008", "oauth2_provider.W005"]
 
 REST_FRAMEWORK = {
@@ -168,7 +168,6 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "registration.Client"
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "dcr_server.oauth.validator.WorkspaceOAuth2Validator",
     "OIDC_SERVER_CLASS": "dcr_server.oauth.server.WorkspaceServer",
-    "OAUTH2_BACKEND_CLASS": "dcr_server.oauth.backend.WorkspaceOAuthLibCore",
     "SCOPES_BACKEND_CLASS": "dcr_server.oauth.scopes.WorkspaceScopes",
     "OIDC_ENABLED": True,
     "PKCE_REQUIRED": True,

@@ -50,4 +50,8 @@ def discovery_document(request: HostAware, workspace: Workspace) -> dict[str, An
     # CONTRACT: registration_endpoint only while DCR is enabled (RFC 8414 §2: OPTIONAL).
     if dcr_settings_for(workspace=workspace).enabled:
         document["registration_endpoint"] = f"{base}/oauth2/register"
+    # RFC 9728 §4: the protected resources this server issues tokens for (RFC 8707 resource
+    # values), while the workspace lists them; RFC 8707 itself defines no metadata.
+    if workspace.resource_indicators:
+        document["protected_resources"] = list(workspace.resource_indicators)
     return document

@@ -31,11 +31,11 @@ def post_client(register) -> dict[str, Any]:
     return body
 
 
-def test_active_token_rfc7662_2_2(introspect, issue_token, service_client, registered):
+def test_active_token_rfc7662_2_2(introspect, issue_token, service_client, resource_server):
     """RFC 7662 §2.2: an active token with scope, client_id, token_type, exp, iat and iss."""
     before = int(time.time())
     token = issue_token(service_client)
-    response = introspect(token, client=registered)
+    response = introspect(token, client=resource_server)
     assert response.status_code == HTTPStatus.OK
     body = response.json()
     assert body["active"] is True
@@ -49,12 +49,12 @@ def test_active_token_rfc7662_2_2(introspect, issue_token, service_client, regis
 
 
 def test_user_token_carries_subject_rfc7662_2_2(
-    introspect, obtain_code, token_request, registered, service_client, user
+    introspect, obtain_code, token_request, registered, resource_server, user
 ):
     """RFC 7662 §2.2: sub and username describe the resource owner who authorized the token."""
     code, verifier = obtain_code(registered["client_id"])
     access = exchange(token_request, registered, code, verifier).json()["access_token"]
-    body = introspect(access, client=service_client).json()
+    body = introspect(access, client=resource_server).json()
     assert body["active"] is True
     assert body["sub"] == str(user.pk)
     assert body["username"] == "alice"
@@ -62,7 +62,7 @@ def test_user_token_carries_subject_rfc7662_2_2(
 
 
 def test_refresh_token_introspection_rfc7662_2_1(
-    api, workspace, obtain_code, token_request, registered, service_client
+    api, workspace, obtain_code, token_request, registered, resource_server
 ):
     """RFC 7662 §2.1: token_type_hint refresh_token; a refresh token introspects as active."""
     code, verifier = obtain_code(registered["client_id"])
@@ -70,7 +70,7 @@ def test_refresh_token_introspection_rfc7662_2_1(
     response = api.post(
         ws_url(workspace, "/oauth2/introspect"),
         data={"token": refresh, "token_type_hint": "refresh_token"},
-        **basic(service_client["client_id"], service_client["client_secret"]),
+        **basic(resource_server["client_id"], resource_server["client_secret"]),
     )
     body = response.json()
     assert body["active"] is True
@@ -79,7 +79,7 @@ def test_refresh_token_introspection_rfc7662_2_1(
 
 @pytest.mark.parametrize("state", ["unknown", "expired", "revoked"])
 def test_inactive_token_is_only_active_false_rfc7662_2_2(
-    api, workspace, introspect, issue_token, service_client, registered, state
+    api, workspace, introspect, issue_token, service_client, resource_server, state
 ):
     """RFC 7662 §2.2: for an inactive token the response SHOULD NOT carry any other member."""
     token = issue_token(service_client)
@@ -94,7 +94,7 @@ def test_inactive_token_is_only_active_false_rfc7662_2_2(
             **basic(service_client["client_id"], service_client["client_secret"]),
         )
         assert revoked.status_code == HTTPStatus.OK
-    response = introspect(token, client=registered)
+    response = introspect(token, client=resource_server)
     assert response.status_code == HTTPStatus.OK
     assert response.json() == {"active": False}
 
@@ -143,18 +143,16 @@ def test_public_client_cannot_introspect_rfc7662_2_1(
     assert response.status_code == HTTPStatus.UNAUTHORIZED
 
 
-def test_client_secret_post_introspects_rfc7662_2_1(
-    api, workspace, issue_token, service_client, post_client
-):
+def test_client_secret_post_introspects_rfc7662_2_1(api, workspace, token_request, post_client):
     """RFC 7662 §2.1 / RFC 6749 §2.3.1: a client_secret_post client authenticates in the body."""
-    token = issue_token(service_client)
+    credentials = {
+        "client_id": post_client["client_id"],
+        "client_secret": post_client["client_secret"],
+    }
+    token = token_request({"grant_type": "client_credentials", **credentials}).json()
     response = api.post(
         ws_url(workspace, "/oauth2/introspect"),
-        data={
-            "token": token,
-            "client_id": post_client["client_id"],
-            "client_secret": post_client["client_secret"],
-        },
+        data={"token": token["access_token"], **credentials},
     )
     assert response.status_code == HTTPStatus.OK
     assert response.json()["active"] is True
@@ -173,14 +171,14 @@ def test_missing_token_parameter_rfc7662_2_1(api, workspace, registered):
 
 @pytest.mark.parametrize("state", ["active", "inactive", "unauthenticated"])
 def test_introspection_is_not_cached_rfc7662_2_2(
-    api, workspace, introspect, issue_token, service_client, registered, state
+    api, workspace, introspect, issue_token, service_client, resource_server, state
 ):
     """RFC 7662 §2.2 (via RFC 6749 §5.1 practice): Cache-Control: no-store on every answer."""
     token = issue_token(service_client)
     if state == "unauthenticated":
         response = api.post(ws_url(workspace, "/oauth2/introspect"), data={"token": token})
     else:
-        response = introspect(token if state == "active" else "nope", client=registered)
+        response = introspect(token if state == "active" else "nope", client=resource_server)
     assert response["Cache-Control"] == "no-store"
     assert response["Content-Type"].startswith("application/json")
 
@@ -195,7 +193,7 @@ def test_introspection_only_accepts_post_rfc7662_2_1(api, workspace, method):
 
 @pytest.mark.parametrize("state", ["expired", "revoked"])
 def test_inactive_refresh_token_is_only_active_false_rfc7662_2_2(
-    api, workspace, obtain_code, token_request, registered, service_client, state
+    api, workspace, obtain_code, token_request, registered, resource_server, state
 ):
     """RFC 7662 §2.2: an expired or revoked refresh token is exactly {"active": false}."""
     code, verifier = obtain_code(registered["client_id"])
@@ -207,6 +205,6 @@ def test_inactive_refresh_token_is_only_active_false_rfc7662_2_2(
     response = api.post(
         ws_url(workspace, "/oauth2/introspect"),
         data={"token": refresh, "token_type_hint": "refresh_token"},
-        **basic(service_client["client_id"], service_client["client_secret"]),
+        **basic(resource_server["client_id"], resource_server["client_secret"]),
     )
     assert response.json() == {"active": False}
