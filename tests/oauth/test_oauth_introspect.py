@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken
 
+from registration.models import Client
 from tests.helpers import basic, bearer, ws_url
 from tests.oauth.conftest import exchange
 
@@ -208,3 +209,66 @@ def test_inactive_refresh_token_is_only_active_false_rfc7662_2_2(
         **basic(resource_server["client_id"], resource_server["client_secret"]),
     )
     assert response.json() == {"active": False}
+
+
+def test_self_registered_client_sees_only_its_own_tokens_rfc7662_4(
+    introspect, issue_token, service_client, register
+):
+    """RFC 7662 §4: a dynamically registered client learns active: true only for tokens issued
+    to itself; another client's token is {"active": false} (it could probe tokens otherwise)."""
+    other = register({"client_name": "Other", "grant_types": ["client_credentials"]}).json()
+    token = issue_token(service_client)
+    own = introspect(token, client=service_client).json()
+    assert own["active"] is True
+    assert own["client_id"] == service_client["client_id"]
+    assert introspect(token, client=other).json() == {"active": False}
+
+
+def test_self_registered_client_cannot_see_foreign_refresh_token_rfc7662_4(
+    api, workspace, obtain_code, token_request, registered, service_client
+):
+    """RFC 7662 §4: the same for refresh tokens."""
+    code, verifier = obtain_code(registered["client_id"])
+    refresh = exchange(token_request, registered, code, verifier).json()["refresh_token"]
+    response = api.post(
+        ws_url(workspace, "/oauth2/introspect"),
+        data={"token": refresh, "token_type_hint": "refresh_token"},
+        **basic(service_client["client_id"], service_client["client_secret"]),
+    )
+    assert response.json() == {"active": False}
+
+
+def test_resource_server_sees_every_token_of_its_workspace_rfc7662_4(
+    introspect, issue_token, service_client, register, resource_server
+):
+    """RFC 7662 §4: a client created by an administrator (a resource server) may introspect
+    any token of its workspace."""
+    other = register({"client_name": "Other", "grant_types": ["client_credentials"]}).json()
+    for client in (service_client, other):
+        body = introspect(issue_token(client), client=resource_server).json()
+        assert body["active"] is True
+        assert body["client_id"] == client["client_id"]
+
+
+@pytest.mark.parametrize("source", ["dcr", "cimd"])
+def test_only_manual_clients_see_other_tokens_rfc7662_4(
+    introspect, issue_token, service_client, resource_server, source
+):
+    """RFC 7662 §4: the rule follows registration_source; anything not created by an
+    administrator is limited to its own tokens."""
+    Client.objects.filter(client_id=resource_server["client_id"]).update(registration_source=source)
+    assert introspect(issue_token(service_client), client=resource_server).json() == {
+        "active": False
+    }
+
+
+def test_audience_is_in_introspection_rfc8707_2(
+    token_request, introspect, service_client, resource_server
+):
+    """RFC 8707 §2 / RFC 7662 §2.2: the token's resource is its aud."""
+    response = token_request(
+        {"grant_type": "client_credentials", "resource": "https://api.example.com/"},
+        **basic(service_client["client_id"], service_client["client_secret"]),
+    )
+    body = introspect(response.json()["access_token"], client=resource_server).json()
+    assert body["aud"] == "https://api.example.com/"
