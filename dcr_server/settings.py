@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from dcr_server import cors
 from dcr_server.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,12 +31,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "corsheaders",  # CORS for browser-based clients (dcr_server/cors.py)
     "oauth2_provider",
     "tenants",
     "registration",
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response of the CORS paths, the JSON errors other middleware answers
+    # with (401, 413, 415, 429, 503) included, carries the CORS headers browsers need to read it.
+    "corsheaders.middleware.CorsMiddleware",
     "dcr_server.middleware.JSONErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -133,6 +138,18 @@ DCR_MANAGEMENT_FAILURES_PER_MINUTE = env_int("DCR_MANAGEMENT_FAILURES_PER_MINUTE
 # Behind load balancers: how many proxies append to the client-address header (0: use the peer).
 DCR_TRUSTED_PROXY_COUNT = env_int("DCR_TRUSTED_PROXY_COUNT", 0)
 DCR_CLIENT_IP_HEADER = env_str("DCR_CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR")
+
+# CORS (django-cors-headers) on discovery, JWKS, register, management, token and revoke; never
+# with credentials. DCR_CORS_ALLOWED_ORIGINS: * (default) or comma-separated origins.
+_CORS_ORIGINS = cors.parse_allowed_origins(env_str("DCR_CORS_ALLOWED_ORIGINS", "*"))
+CORS_URLS_REGEX = cors.URLS_REGEX
+CORS_ALLOW_ALL_ORIGINS = _CORS_ORIGINS is None
+CORS_ALLOWED_ORIGINS = _CORS_ORIGINS or []
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]
+# mcp-protocol-version: MCP clients send it on metadata requests (MCP authorization spec).
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "mcp-protocol-version"]
+CORS_EXPOSE_HEADERS = ["WWW-Authenticate", "Retry-After", "Location"]
 
 if env_bool("DJANGO_SECURE_PROXY_SSL", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

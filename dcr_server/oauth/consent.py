@@ -47,12 +47,14 @@ class ConsentFacts:
     client_id: str
     origin: ClientOrigin
     redirect: RedirectTarget
+    resources: tuple[str, ...] = ()
+    """The RFC 8707 resources the token will be for (empty: not restricted)."""
 
 
 def _self_registered(client: Client) -> ClientOrigin:
     return ClientOrigin(
         label="Registered itself (dynamic client registration)",
-        detail="The application chose its own name; nobody at this service has checked it.",
+        detail="Any application can register itself this way.",
     )
 
 
@@ -113,11 +115,12 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def consent_facts(client: Client, redirect_uri: str) -> ConsentFacts:
+def consent_facts(client: Client, redirect_uri: str, resources: str = "") -> ConsentFacts:
     describe = ORIGINS.get(client.registration_source, _unknown)
     return ConsentFacts(
         client_name=client.name or client.client_id,
         client_id=client.client_id,
         origin=describe(client),
         redirect=redirect_target(redirect_uri),
+        resources=tuple(resources.split()),
     )

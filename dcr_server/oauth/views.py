@@ -77,7 +77,9 @@ class WorkspaceAuthorizationView(AuthorizationView):
         context: dict[str, Any] = super().get_context_data(**kwargs)
         application = kwargs.get("application")
         if isinstance(application, Client) and kwargs.get("redirect_uri"):
-            context["consent"] = consent_facts(application, kwargs["redirect_uri"])
+            context["consent"] = consent_facts(
+                application, kwargs["redirect_uri"], kwargs.get("resource") or ""
+            )
         return context
 
 
