@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from dcr_server import cors
 from dcr_server.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,12 +31,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "corsheaders",  # CORS for browser-based clients (dcr_server/cors.py)
     "oauth2_provider",
     "tenants",
     "registration",
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response of the CORS paths, the JSON errors other middleware answers
+    # with (401, 413, 415, 429, 503) included, carries the CORS headers browsers need to read it.
+    "corsheaders.middleware.CorsMiddleware",
     "dcr_server.middleware.JSONErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -144,6 +149,17 @@ DCR_CIMD_DEFAULT_CACHE_SECONDS = env_int("DCR_CIMD_DEFAULT_CACHE_SECONDS", 3600)
 DCR_CIMD_FAILURE_BACKOFF_SECONDS = env_int("DCR_CIMD_FAILURE_BACKOFF_SECONDS", 60)
 DCR_CIMD_STALE_IF_ERROR_SECONDS = env_int("DCR_CIMD_STALE_IF_ERROR_SECONDS", 3600)
 DCR_CIMD_MAX_CONCURRENT_FETCHES = env_int("DCR_CIMD_MAX_CONCURRENT_FETCHES", 16)
+# CORS (django-cors-headers) on discovery, JWKS, register, management, token and revoke; never
+# with credentials. DCR_CORS_ALLOWED_ORIGINS: * (default) or comma-separated origins.
+_CORS_ORIGINS = cors.parse_allowed_origins(env_str("DCR_CORS_ALLOWED_ORIGINS", "*"))
+CORS_URLS_REGEX = cors.URLS_REGEX
+CORS_ALLOW_ALL_ORIGINS = _CORS_ORIGINS is None
+CORS_ALLOWED_ORIGINS = _CORS_ORIGINS or []
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]
+# mcp-protocol-version: MCP clients send it on metadata requests (MCP authorization spec).
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "mcp-protocol-version"]
+CORS_EXPOSE_HEADERS = ["WWW-Authenticate", "Retry-After", "Location"]
 
 if env_bool("DJANGO_SECURE_PROXY_SSL", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -162,8 +178,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # RFC 8252 §7.3: native apps register http loopback redirect URIs on purpose.
-# RFC 9207 iss is added per workspace by dcr_server.oauth.backend (DOT's W005 switch would use one
-# site-wide issuer).
+# RFC 9207 iss is added per workspace by the authorization view (dcr_server.oauth.views; DOT's
+# W005 switch would use one site-wide issuer).
 SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008", "oauth2_provider.W005"]
 
 REST_FRAMEWORK = {
@@ -179,7 +195,6 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "registration.Client"
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "dcr_server.oauth.validator.WorkspaceOAuth2Validator",
     "OIDC_SERVER_CLASS": "dcr_server.oauth.server.WorkspaceServer",
-    "OAUTH2_BACKEND_CLASS": "dcr_server.oauth.backend.WorkspaceOAuthLibCore",
     "SCOPES_BACKEND_CLASS": "dcr_server.oauth.scopes.WorkspaceScopes",
     "OIDC_ENABLED": True,
     "PKCE_REQUIRED": True,

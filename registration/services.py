@@ -249,6 +249,20 @@ def token_reissue(*, client: Client, info: RequestInfo = CLI) -> IssuedClient:
     return IssuedClient(client, token, record.expires_in())
 
 
+def _manual_client_create(*, workspace: Workspace, metadata: dict[str, Any]) -> tuple[Client, str]:
+    """A client created by an administrator (source manual), with its secret in clear."""
+    settings = dcr_settings_for(workspace=workspace)
+    with transaction.atomic():
+        client = Client(
+            workspace=workspace,
+            client_id=crypto.new_client_id(),
+            registration_source=AbstractApplication.RegistrationSource.MANUAL,
+        )
+        apply_metadata(client, metadata, settings)
+        client.save()
+    return client, client.client_secret
+
+
 def registrar_create(*, workspace: Workspace, name: str) -> tuple[Client, str]:
     """A confidential client_credentials client allowed ``dcr_register`` (protect by access token).
 
@@ -261,13 +275,20 @@ def registrar_create(*, workspace: Workspace, name: str) -> tuple[Client, str]:
         "token_endpoint_auth_method": "client_secret_basic",
         "scope": DCR_REGISTER_SCOPE,
     }
-    settings = dcr_settings_for(workspace=workspace)
-    with transaction.atomic():
-        client = Client(
-            workspace=workspace,
-            client_id=crypto.new_client_id(),
-            registration_source=AbstractApplication.RegistrationSource.MANUAL,
-        )
-        apply_metadata(client, metadata, settings)
-        client.save()
-    return client, client.client_secret
+    return _manual_client_create(workspace=workspace, metadata=metadata)
+
+
+def resource_server_create(*, workspace: Workspace, name: str) -> tuple[Client, str]:
+    """A confidential client for a protected resource: it authenticates at the introspection
+    endpoint and, created by an administrator (source manual), may introspect any token of the
+    workspace (RFC 7662 §4, dcr_server/oauth/introspection.py). It is granted no scope.
+
+    Returns the client and its secret in clear, to be shown once.
+    """
+    metadata: dict[str, Any] = {
+        "client_name": name,
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+        "token_endpoint_auth_method": "client_secret_basic",
+    }
+    return _manual_client_create(workspace=workspace, metadata=metadata)

@@ -38,6 +38,15 @@ class Workspace(models.Model):
         default=default_scopes_supported,
         help_text="Scopes this authorization server offers to its clients.",
     )
+    # RFC 8707: the resource indicators clients may name at authorize and token; while the list
+    # is not empty any other resource is invalid_target. Managed with `workspace resources`.
+    resource_indicators = models.JSONField(
+        "resource indicators",
+        default=list,
+        blank=True,
+        help_text="Absolute URIs of the protected resources tokens may be issued for "
+        "(RFC 8707); empty: any resource.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from django.db import transaction
 
 from tenants.models import SLUG_PATTERN, Tenant, Workspace
+from tenants.resource_indicators import MAX_WORKSPACE_RESOURCES, resource_problem
 
 # First path segments the project routes itself; a tenant cannot take them.
 RESERVED_TENANT_SLUGS = frozenset({"admin", "accounts", "static", "well-known"})
 
 
 class WorkspaceError(ValueError):
-    """A workspace cannot be created as asked (bad name, taken, reserved)."""
+    """A workspace cannot be created or changed as asked (bad name, taken, reserved, bad value)."""
 
 
 def _check_slug(kind: str, slug: str) -> None:
@@ -39,3 +41,38 @@ def workspace_create(*, tenant_slug: str, workspace_slug: str, name: str = "") -
         )
         DCRSettings.objects.create(workspace=workspace)
     return workspace
+
+
+def workspace_resources_set(*, workspace: Workspace, resources: Sequence[str]) -> list[str]:
+    """Replace the workspace's RFC 8707 resource indicators (empty: any resource is accepted).
+
+    Each value must be an absolute URI without fragment (RFC 8707 §2); duplicates are dropped.
+    """
+    values = list(dict.fromkeys(resources))
+    for value in values:
+        problem = resource_problem(value)
+        if problem is not None:
+            raise WorkspaceError(f"resource {value[:100]!r} {problem}")
+    if len(values) > MAX_WORKSPACE_RESOURCES:
+        raise WorkspaceError(f"a workspace lists at most {MAX_WORKSPACE_RESOURCES} resources")
+    with transaction.atomic():
+        Workspace.objects.filter(pk=workspace.pk).update(resource_indicators=values)
+    workspace.resource_indicators = values
+    return values
+
+
+def workspace_resources_update(
+    *, workspace: Workspace, add: Sequence[str] = (), remove: Sequence[str] = ()
+) -> list[str]:
+    """Add and remove resource indicators (``workspace resources --add/--remove``)."""
+    with transaction.atomic():
+        # Read and write under a row lock: two concurrent edits cannot lose one another.
+        locked = Workspace.objects.select_for_update().get(pk=workspace.pk)
+        current = list(locked.resource_indicators or [])
+        for value in remove:
+            if value not in current:
+                raise WorkspaceError(f"resource {value[:100]!r} is not listed")
+            current.remove(value)
+        values = workspace_resources_set(workspace=locked, resources=current + list(add))
+    workspace.resource_indicators = values
+    return values

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client as HttpClient
 
 from registration.models import DCRSettings
+from registration.services import resource_server_create
 from tenants.models import Workspace
 from tenants.resolve import find_workspace
 from tenants.services import workspace_create
@@ -71,3 +72,11 @@ def service_client(register: RegisterFn) -> dict[str, Any]:
     assert response.status_code == 201, response.content
     body: dict[str, Any] = response.json()
     return body
+
+
+@pytest.fixture
+def resource_server(workspace: Workspace) -> dict[str, Any]:
+    """A resource server's client, created by an administrator (source manual): it may
+    introspect any token of its workspace (RFC 7662 §4)."""
+    client, secret = resource_server_create(workspace=workspace, name="Resource server")
+    return {"client_id": client.client_id, "client_secret": secret}

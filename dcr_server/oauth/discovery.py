@@ -55,4 +55,8 @@ def discovery_document(request: HostAware, workspace: Workspace) -> dict[str, An
     # URL of a Client ID Metadata Document (CONTRACT: only while CIMD is on).
     if dcr.cimd_enabled:
         document["client_id_metadata_document_supported"] = True
+    # RFC 9728 §4: the protected resources this server issues tokens for (RFC 8707 resource
+    # values), while the workspace lists them; RFC 8707 itself defines no metadata.
+    if workspace.resource_indicators:
+        document["protected_resources"] = list(workspace.resource_indicators)
     return document

@@ -17,12 +17,14 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
 
 from dcr_server import crypto
+from dcr_server.oauth.browser import BrowserRequestsMixin
 from dcr_server.oauth.client_assertion import (
     JWT_BEARER,
     AssertionRejected,
     assertion_subject,
     authenticate_assertion,
 )
+from dcr_server.oauth.resources import ResourceIndicatorsMixin
 from dcr_server.prepared import PreparedInsert, PreparedLookup, PreparedUpdate
 from registration.audit import RequestInfo
 from registration.cimd import is_cimd_client_id, resolve_cimd_client
@@ -76,7 +78,9 @@ def _plausible_client_id(client_id: Any) -> bool:
     )
 
 
-class WorkspaceOAuth2Validator(OAuth2Validator):
+# RFC 8707 resources and the browser-facing answers (prompt=none, CORS) live in their mixins,
+# apart from the client lookup and authentication below.
+class WorkspaceOAuth2Validator(ResourceIndicatorsMixin, BrowserRequestsMixin, OAuth2Validator):
     def _extract_basic_auth(self, request: Request) -> str | None:
         # RFC 7617 §2 / RFC 7235 §2.1: the auth-scheme name is case-insensitive.
         auth = request.headers.get("HTTP_AUTHORIZATION", None)

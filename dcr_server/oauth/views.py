@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache, wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
@@ -12,18 +13,25 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 from oauth2_provider.exceptions import FatalClientError
-from oauth2_provider.oauth2_backends import OAuthLibCore, get_oauthlib_core
+from oauth2_provider.oauth2_backends import OAuthLibCore, _add_iss_to_redirect, get_oauthlib_core
 from oauth2_provider.signals import app_authorized
 from oauth2_provider.views import AuthorizationView, RevokeTokenView, TokenView, UserInfoView
+from oauthlib.common import Request as OauthlibRequest
 from oauthlib.oauth2.rfc6749.errors import InvalidClientIdError
 
 from dcr_server.headers import NO_STORE
+from dcr_server.oauth.consent import consent_facts
 from dcr_server.oauth.discovery import discovery_document
 from dcr_server.oauth.introspection import introspect
 from registration.models import Client
 from tenants.context import current_context, current_workspace
 from tenants.keys import public_jwks
 from tenants.resolve import ViewFunc, workspace_view
+
+
+def prompt_values(request: HttpRequest) -> set[str]:
+    # OpenID Connect Core §3.1.2.1: prompt is a space-delimited, case-sensitive list.
+    return set(request.GET.get("prompt", "").split())
 
 
 class WorkspaceAuthorizationView(AuthorizationView):
@@ -37,6 +45,42 @@ class WorkspaceAuthorizationView(AuthorizationView):
             return response
         valid: HttpResponse = super().form_valid(form)
         return valid
+
+    def redirect(self, redirect_to: str, application: Any) -> HttpResponse:
+        # RFC 9207 §2: every authorization response carries iss, errors included (DOT sends
+        # successes, error redirects and prompt=none answers through here).
+        issued = _add_iss_to_redirect(redirect_to, current_context().issuer)
+        response: HttpResponse = super().redirect(issued, application)
+        return response
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.consent_page = False
+        response: HttpResponse = super().get(request, *args, **kwargs)
+        if self.consent_page and "none" in prompt_values(request):
+            # OpenID Connect Core §3.1.2.6: prompt=none never shows a page; where the user would
+            # have to approve, the answer is consent_required (at the client's redirect URI).
+            return self._silent_error("consent_required")
+        return response
+
+    def _silent_error(self, error: str) -> HttpResponse:
+        data = self.oauth2_data
+        parameters = {"error": error}
+        if data.get("state"):
+            parameters["state"] = data["state"]  # RFC 6749 §4.1.2.1: state returned unchanged
+        redirect_uri: str = data["redirect_uri"]
+        separator = "&" if "?" in redirect_uri else "?"
+        return self.redirect(redirect_uri + separator + urlencode(parameters), data["application"])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # Only the consent page is built here (error pages are rendered directly).
+        self.consent_page = True
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        application = kwargs.get("application")
+        if isinstance(application, Client) and kwargs.get("redirect_uri"):
+            context["consent"] = consent_facts(
+                application, kwargs["redirect_uri"], kwargs.get("resource") or ""
+            )
+        return context
 
 
 class WorkspaceTokenView(TokenView):
@@ -98,12 +142,24 @@ def _oauthlib_core() -> OAuthLibCore:
     return get_oauthlib_core()
 
 
+def _authenticated_client(request: HttpRequest) -> Client | None:
+    """The client that authenticated this request (DOT's wrapper keeps only a boolean)."""
+    core = _oauthlib_core()
+    uri, http_method, body, headers = core._extract_params(request)
+    oauth_request = OauthlibRequest(uri, http_method, body, headers)
+    if not core.server.request_validator.authenticate_client(oauth_request):
+        return None
+    client = oauth_request.client
+    return client if isinstance(client, Client) else None
+
+
 @csrf_exempt
 @require_POST
 @workspace_view
 def introspection(request: HttpRequest) -> HttpResponse:
     """RFC 7662 §2.1: the caller authenticates as a confidential client of this workspace."""
-    if not _oauthlib_core().authenticate_client(request):
+    caller = _authenticated_client(request)
+    if caller is None:
         response = JsonResponse(
             {"error": "invalid_client", "error_description": "Client authentication failed."},
             status=401,
@@ -124,5 +180,6 @@ def introspection(request: HttpRequest) -> HttpResponse:
         issuer=context.issuer,
         token=token_value,
         hint=request.POST.get("token_type_hint"),
+        caller=caller,
     )
     return JsonResponse(body, headers=NO_STORE)

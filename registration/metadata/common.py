@@ -15,9 +15,17 @@ MAX_STRING_LENGTH = 2000
 ECHO_LIMIT = 60
 """At most this many characters of client input are ever quoted back in an error."""
 
-# Characters that may never appear in a displayed string: C0/C1 controls, line/paragraph
-# separators, and the bidirectional overrides/isolates used for display spoofing.
-_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Characters that may never appear in a string shown to people (client_name, software ids,
+# contacts): they render as nothing, or reorder or hide text, which is how a name such as
+# "Google\u200b Accounts" or a right-to-left override is made to look like another one.
+# By category: Cc controls, Cf format (zero-width space and joiners, bidirectional marks,
+# embeddings, overrides and isolates, soft hyphen, BOM, tag characters), Co private use (no
+# agreed glyph), Cs surrogates, Cn unassigned, Zl/Zp line and paragraph separators, and Zs
+# spaces other than U+0020 (padding that hides the rest of a name).
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+# Invisible characters of other categories: the combining grapheme joiner (Mn), Hangul fillers
+# (Lo), Khmer inherent vowels (Mn) and the braille blank (So), all used as "empty" letters.
+_INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
 
 
 def clip(text: str, limit: int = ECHO_LIMIT) -> str:
@@ -62,11 +70,32 @@ def fail(
     raise error(description, rule=re.split(r"[\[#]", field, maxsplit=1)[0])
 
 
+def unsafe_display_char(value: str) -> str | None:
+    """The first character of ``value`` that must not be shown to people, or None."""
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category in _REFUSED_CATEGORIES or ch in _INVISIBLE or (category == "Zs" and ch != " "):
+            return ch
+    return None
+
+
 def has_control_chars(value: str) -> bool:
-    """True if ``value`` holds a control, line-separator or bidi-override character."""
-    return any(
-        unicodedata.category(ch) in {"Cc", "Zl", "Zp"} or ch in _BIDI_CONTROLS for ch in value
-    )
+    """True if ``value`` holds a control, format, invisible or separator character."""
+    return unsafe_display_char(value) is not None
+
+
+def require_displayable(field: str, value: str) -> str:
+    """Refuse a human-readable value holding an invisible, format or control character,
+    naming the field and the character (``U+200B``)."""
+    ch = unsafe_display_char(value)
+    if ch is not None:
+        name = unicodedata.name(ch, "unnamed")
+        fail(
+            field,
+            f"must not contain invisible, format or control characters "
+            f"(U+{ord(ch):04X} {name.lower()})",
+        )
+    return value
 
 
 def require_string(

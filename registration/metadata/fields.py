@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 
 from .capabilities import ServerCapabilities
-from .common import dedupe, fail, has_control_chars, quote, require_string, require_string_list
+from .common import (
+    dedupe,
+    fail,
+    has_control_chars,
+    quote,
+    require_displayable,
+    require_string,
+    require_string_list,
+)
 
 RFC_AUTH_METHODS: tuple[str, ...] = (
     "none",
@@ -175,10 +183,9 @@ def validate_client_name(value: object, field: str = "client_name") -> str:
         fail(field, "must not be empty or blank", "RFC 7591 §2")
     if len(name) > MAX_NAME_LENGTH:
         fail(field, f"must be at most {MAX_NAME_LENGTH} characters")
-    if has_control_chars(name):
-        # It is shown to end users: no control or bidi-override characters (spoofing).
-        fail(field, "must not contain control characters")
-    return name
+    # It is shown to end users on the consent page: no invisible, format or bidi-control
+    # characters (spoofing), in every language-tagged variant too (RFC 7591 §2.2).
+    return require_displayable(field, name)
 
 
 def validate_contacts(value: object) -> list[str]:
@@ -205,9 +212,7 @@ def _validate_software_string(field: str, value: object) -> str:
     text = require_string(field, value, max_length=MAX_NAME_LENGTH)
     if not text.strip():
         fail(field, "must not be blank")
-    if has_control_chars(text):
-        fail(field, "must not contain control characters")
-    return text
+    return require_displayable(field, text)
 
 
 def validate_software_id(value: object) -> str:

@@ -93,7 +93,7 @@ def node_client(name: str, version: str) -> Path:
     """A folder whose ``node_modules`` holds ``name@version`` (for ``NODE_PATH``)."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("Node.js and npm are needed for this client")
-    folder = CACHE / f"{name}-{version}"
+    folder = CACHE / f"{name.replace('/', '+')}-{version}"  # a scoped name: one folder
     command = ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder)]
     _install(folder, [[*command, f"{name}@{version}"]], f"{name}@{version}")
     return folder

@@ -1,6 +1,9 @@
 """Model Context Protocol Python SDK (``mcp`` on PyPI), 1.x and 2.x: its discovery, dynamic
 registration and response validation, and a full authorization-code + PKCE flow through
-``mcp.client.auth.OAuthClientProvider`` to a protected resource (RFC 9728) served by the script."""
+``mcp.client.auth.OAuthClientProvider`` to the example protected resource (RFC 9728,
+examples/protected_resource.py) served by the script: the SDK sends ``resource`` (RFC 8707) at
+authorize and token, and the resource accepts the token only because its ``aud`` is the
+resource."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any
 import pytest
 
 from registration.models import Client
+from registration.services import resource_server_create
 from tests.interop.support import LiveServer, python_client, run_client
 
 LOOPBACK = "http://127.0.0.1:33418/callback"
@@ -25,11 +29,10 @@ CASES = [
 
 @pytest.fixture
 def resource_server(live: LiveServer) -> dict[str, Any]:
-    """A confidential client the protected resource authenticates with to introspect tokens."""
-    return live.post_json(
-        "/oauth2/register",
-        {"client_name": "MCP resource server", "grant_types": ["client_credentials"]},
-    )
+    """The protected resource's client, created by an administrator: only such clients may
+    introspect tokens issued to other clients (RFC 7662 §4)."""
+    client, secret = resource_server_create(workspace=live.workspace, name="MCP resource server")
+    return {"client_id": client.client_id, "client_secret": secret}
 
 
 @pytest.mark.interop
@@ -64,14 +67,23 @@ def test_mcp_oauth_client_provider_full_flow(
     # 401 -> protected resource metadata -> AS metadata -> register -> authorize -> token -> 200.
     assert out["status"] == 200, out
     assert out["second_status"] == 200
-    assert out["introspection"]["active"] is True
+    resource = out["resource"]
+    # RFC 8707 §2: the SDK names the resource (from its RFC 9728 metadata) at authorize and
+    # token; the resource accepted the token after introspection showed aud == resource.
+    assert out["authorize_resource"] == [resource]
+    assert out["checked"], out
+    accepted = out["checked"][-1]
+    assert accepted["active"] is True
+    assert accepted["aud"] == resource
+    assert accepted["iss"] == live.issuer
     registration = next(r for r in out["as_requests"] if r["url"].endswith("/oauth2/register"))
     assert registration["status"] == 201
     token_request = next(r for r in out["as_requests"] if r["url"].endswith("/oauth2/token"))
     assert token_request["status"] == 200
     assert {"code", "code_verifier", "redirect_uri"} <= set(token_request["body"])
+    assert token_request["resource"] == [resource]
     assert "code_challenge" in out["authorize_query"]
     registered = out["registered"]
     client = Client.objects.get(client_id=registered["client_id"])
     assert client.registration_source == "dcr"
-    assert out["introspection"]["client_id"] == registered["client_id"]
+    assert accepted["client_id"] == registered["client_id"]

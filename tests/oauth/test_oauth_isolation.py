@@ -13,6 +13,7 @@ import jwt
 import pytest
 from oauth2_provider.models import Grant
 
+from registration.services import resource_server_create
 from tests.helpers import SERVICE_CLIENT, basic, ws_url
 from tests.oauth.conftest import REDIRECT_URI, exchange, pkce_pair
 
@@ -27,6 +28,13 @@ def acme_client(register, other_workspace) -> dict[str, Any]:
     assert response.status_code == HTTPStatus.CREATED, response.content
     body: dict[str, Any] = response.json()
     return body
+
+
+@pytest.fixture
+def acme_resource_server(other_workspace) -> dict[str, Any]:
+    """acme/prod's resource server (source manual): it sees every token of acme/prod."""
+    client, secret = resource_server_create(workspace=other_workspace, name="Acme API")
+    return {"client_id": client.client_id, "client_secret": secret}
 
 
 @pytest.fixture
@@ -76,13 +84,14 @@ def test_each_workspace_issues_to_its_own_clients_rfc6749_4_4(
 
 
 def test_token_is_inactive_in_other_workspace_rfc7662_2_2(
-    introspect, other_workspace, default_token, acme_client, registered
+    introspect, other_workspace, default_token, acme_resource_server, resource_server
 ):
-    """RFC 7662 §2.2: a token of another authorization server is {"active": false}."""
-    foreign = introspect(default_token, client=acme_client, on=other_workspace)
+    """RFC 7662 §2.2: a token of another authorization server is {"active": false}, even to a
+    resource server there that may introspect every token of its own workspace."""
+    foreign = introspect(default_token, client=acme_resource_server, on=other_workspace)
     assert foreign.status_code == HTTPStatus.OK
     assert foreign.json() == {"active": False}
-    assert introspect(default_token, client=registered).json()["active"] is True
+    assert introspect(default_token, client=resource_server).json()["active"] is True
 
 
 def test_client_cannot_introspect_at_other_workspace_rfc7662_2_1(
@@ -95,7 +104,7 @@ def test_client_cannot_introspect_at_other_workspace_rfc7662_2_1(
 
 
 def test_revocation_in_other_workspace_has_no_effect_rfc7009_2_1(
-    api, introspect, other_workspace, default_token, service_client, acme_client, registered
+    api, introspect, other_workspace, default_token, service_client, acme_client, resource_server
 ):
     """RFC 7009 §2.1-2.2: acme/prod answers 200 but cannot revoke default/default's token."""
     response = api.post(
@@ -104,11 +113,11 @@ def test_revocation_in_other_workspace_has_no_effect_rfc7009_2_1(
         **basic(acme_client["client_id"], acme_client["client_secret"]),
     )
     assert response.status_code == HTTPStatus.OK
-    assert introspect(default_token, client=registered).json()["active"] is True
+    assert introspect(default_token, client=resource_server).json()["active"] is True
 
 
 def test_owner_cannot_revoke_through_other_workspace_rfc7009_2_1(
-    api, introspect, other_workspace, default_token, service_client, acme_client, registered
+    api, introspect, other_workspace, default_token, service_client, acme_client, resource_server
 ):
     """RFC 7009 §2.1: the owning client is unknown at acme/prod, so it cannot revoke there."""
     response = api.post(
@@ -117,7 +126,7 @@ def test_owner_cannot_revoke_through_other_workspace_rfc7009_2_1(
         **basic(service_client["client_id"], service_client["client_secret"]),
     )
     assert response.status_code == HTTPStatus.UNAUTHORIZED
-    assert introspect(default_token, client=registered).json()["active"] is True
+    assert introspect(default_token, client=resource_server).json()["active"] is True
 
 
 @pytest.mark.parametrize(("which", "expected"), [("default", ISSUER), ("other", OTHER_ISSUER)])

@@ -37,7 +37,7 @@ def second_service(register) -> dict[str, Any]:
 
 @pytest.mark.parametrize("hint", [None, "access_token", "refresh_token"])
 def test_owner_revokes_its_access_token_rfc7009_2_1(
-    revoke, introspect, issue_token, service_client, registered, hint
+    revoke, introspect, resource_server, issue_token, service_client, registered, hint
 ):
     """RFC 7009 §2.1-2.2: the owning client revokes its token; 200; the token is then inactive.
 
@@ -47,14 +47,14 @@ def test_owner_revokes_its_access_token_rfc7009_2_1(
     fields = {} if hint is None else {"token_type_hint": hint}
     response = revoke(token, client=service_client, **fields)
     assert response.status_code == HTTPStatus.OK
-    assert introspect(token, client=registered).json() == {"active": False}
+    assert introspect(token, client=resource_server).json() == {"active": False}
     assert not AccessToken.objects.filter(
         application__client_id=service_client["client_id"]
     ).exists()
 
 
 def test_other_client_cannot_revoke_rfc7009_2_1(
-    revoke, introspect, issue_token, service_client, second_service, registered
+    revoke, introspect, resource_server, issue_token, service_client, second_service, registered
 ):
     """RFC 7009 §2.1: the server verifies the token was issued to the requesting client.
 
@@ -63,7 +63,7 @@ def test_other_client_cannot_revoke_rfc7009_2_1(
     token = issue_token(service_client)
     response = revoke(token, client=second_service)
     assert response.status_code == HTTPStatus.OK
-    body = introspect(token, client=registered).json()
+    body = introspect(token, client=resource_server).json()
     assert body["active"] is True
     assert body["client_id"] == service_client["client_id"]
 
@@ -84,7 +84,7 @@ def test_revoking_twice_is_200_rfc7009_2_2(revoke, issue_token, service_client):
 
 @pytest.mark.parametrize("secret", ["wrong-secret", ""])
 def test_revocation_requires_client_authentication_rfc7009_2_1(
-    api, workspace, issue_token, introspect, service_client, registered, secret
+    api, workspace, issue_token, introspect, resource_server, service_client, registered, secret
 ):
     """RFC 7009 §2.1 / §2.2.1: a confidential client must authenticate; failure is invalid_client."""
     token = issue_token(service_client)
@@ -95,11 +95,11 @@ def test_revocation_requires_client_authentication_rfc7009_2_1(
     )
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert response.json()["error"] == "invalid_client"
-    assert introspect(token, client=registered).json()["active"] is True
+    assert introspect(token, client=resource_server).json()["active"] is True
 
 
 def test_revocation_without_credentials_keeps_token_rfc7009_2_1(
-    api, workspace, issue_token, introspect, service_client, registered
+    api, workspace, issue_token, introspect, resource_server, service_client, registered
 ):
     """RFC 7009 §2.1: a bare token (no client authentication) revokes nothing."""
     token = issue_token(service_client)
@@ -108,7 +108,7 @@ def test_revocation_without_credentials_keeps_token_rfc7009_2_1(
         data={"token": token, "client_id": service_client["client_id"]},
     )
     assert response.status_code in {HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED}
-    assert introspect(token, client=registered).json()["active"] is True
+    assert introspect(token, client=resource_server).json()["active"] is True
 
 
 @pytest.mark.parametrize("method", ["get", "put"])
@@ -120,7 +120,7 @@ def test_revocation_endpoint_only_accepts_post_rfc7009_2_1(api, workspace, metho
 
 
 def test_revoking_refresh_token_rfc7009_2_1(
-    revoke, introspect, obtain_code, token_request, registered, service_client
+    revoke, introspect, resource_server, obtain_code, token_request, registered, service_client
 ):
     """RFC 7009 §2.1: a revoked refresh token no longer refreshes, and its access token
     SHOULD be invalidated too."""
@@ -128,8 +128,8 @@ def test_revoking_refresh_token_rfc7009_2_1(
     tokens = exchange(token_request, registered, code, verifier).json()
     response = revoke(tokens["refresh_token"], client=registered, token_type_hint="refresh_token")
     assert response.status_code == HTTPStatus.OK
-    assert introspect(tokens["refresh_token"], client=service_client).json() == {"active": False}
-    assert introspect(tokens["access_token"], client=service_client).json() == {"active": False}
+    assert introspect(tokens["refresh_token"], client=resource_server).json() == {"active": False}
+    assert introspect(tokens["access_token"], client=resource_server).json() == {"active": False}
     refresh = token_request(
         {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
         **basic(registered["client_id"], registered["client_secret"]),

@@ -210,6 +210,13 @@ class Command(BaseCommand):
         registrar.add_argument("label", metavar="TENANT/WORKSPACE")
         registrar.add_argument("--name", default="DCR registrar", help="the client's name")
 
+        resource_server = actions.add_parser(
+            "resource-server",
+            help="create a client a protected resource introspects tokens with",
+        )
+        resource_server.add_argument("label", metavar="TENANT/WORKSPACE")
+        resource_server.add_argument("--name", default="Resource server", help="the client's name")
+
         actions.add_parser("rotate-keys", help="re-encrypt secrets under the first encryption key")
 
         clients = actions.add_parser("clients", help="list a workspace's clients")
@@ -234,6 +241,7 @@ class Command(BaseCommand):
             "delete": self._delete,
             "cleanup": self._cleanup,
             "registrar": self._registrar,
+            "resource-server": self._resource_server,
             "check-policy": self._check_policy,
             "audit": self._audit,
             "rotate-keys": self._rotate_keys,
@@ -311,6 +319,16 @@ class Command(BaseCommand):
             "client_id": client.client_id,
             "client_secret": secret,
             "token_endpoint": f"{public_base_url()}{workspace.path}/oauth2/token",
+        }
+        self.stdout.write(to_json(data))
+
+    def _resource_server(self, options: dict[str, Any]) -> None:
+        workspace = workspace_from_label(options["label"])
+        client, secret = services.resource_server_create(workspace=workspace, name=options["name"])
+        data = {
+            "client_id": client.client_id,
+            "client_secret": secret,
+            "introspection_endpoint": f"{public_base_url()}{workspace.path}/oauth2/introspect",
         }
         self.stdout.write(to_json(data))
 

@@ -1,4 +1,5 @@
-"""``workspace create TENANT/WORKSPACE [--name NAME]`` and ``workspace list [--json]``."""
+"""``workspace create TENANT/WORKSPACE [--name NAME]``, ``workspace list [--json]`` and
+``workspace resources TENANT/WORKSPACE [--add URI] [--remove URI] [--json]``."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registration.cli import dcr_enabled, issuer_of, table, to_json
+from registration.cli import dcr_enabled, issuer_of, table, to_json, workspace_from_label
 from tenants.models import Workspace
 from tenants.resolve import parse_label
-from tenants.services import WorkspaceError, workspace_create
+from tenants.services import WorkspaceError, workspace_create, workspace_resources_update
 
 
 class Command(BaseCommand):
@@ -22,12 +23,50 @@ class Command(BaseCommand):
         create.add_argument("--name", default="", help="display name (default: the slug)")
         listing = actions.add_parser("list", help="list every workspace")
         listing.add_argument("--json", action="store_true", help="print a JSON list")
+        resources = actions.add_parser(
+            "resources",
+            help="show or change the RFC 8707 resource indicators tokens may be issued for",
+        )
+        resources.add_argument("label", metavar="TENANT/WORKSPACE")
+        resources.add_argument(
+            "--add", action="append", default=[], metavar="URI", help="allow this resource"
+        )
+        resources.add_argument(
+            "--remove", action="append", default=[], metavar="URI", help="stop allowing it"
+        )
+        resources.add_argument("--json", action="store_true", help="print a JSON list")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "create":
             self._create(options["label"], name=options["name"])
+        elif options["action"] == "resources":
+            self._resources(
+                options["label"],
+                add=options["add"],
+                remove=options["remove"],
+                as_json=options["json"],
+            )
         else:
             self._list(as_json=options["json"])
+
+    def _resources(self, label: str, *, add: list[str], remove: list[str], as_json: bool) -> None:
+        workspace = workspace_from_label(label)
+        values = list(workspace.resource_indicators or [])
+        if add or remove:
+            try:
+                values = workspace_resources_update(workspace=workspace, add=add, remove=remove)
+            except WorkspaceError as exc:
+                raise CommandError(str(exc)) from None
+        if as_json:
+            self.stdout.write(to_json(values))
+            return
+        if not values:
+            self.stdout.write(
+                f"{workspace.label}: no resource indicators (any resource is accepted)"
+            )
+            return
+        for value in values:
+            self.stdout.write(value)
 
     def _create(self, label: str, *, name: str) -> None:
         try:

@@ -4,8 +4,8 @@ Run with the interpreter of a venv holding ``mcp`` (1.x uses httpx, 2.x httpx2):
 
     python mcp_flow.py ISSUER SESSION_COOKIE RS_CLIENT_ID RS_CLIENT_SECRET REDIRECT_URI
 
-Serves a tiny protected resource on 127.0.0.1 (RFC 9728 metadata; bearer tokens checked with
-the authorization server's RFC 7662 introspection endpoint), then lets
+Serves the example protected resource on 127.0.0.1 (examples/protected_resource.py: RFC 9728
+metadata; bearer tokens checked by RFC 7662 introspection, ``aud`` must be the resource), then lets
 ``mcp.client.auth.OAuthClientProvider`` reach it: 401 -> resource metadata -> authorization
 server metadata -> registration -> authorize (a logged-in user's session approves the consent
 form) -> token -> 200. Prints one JSON summary line.
@@ -14,15 +14,12 @@ form) -> token -> 200. Prints one JSON summary line.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import sys
-import threading
 import urllib.parse
-import urllib.request
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import mcp.client.auth.oauth2 as oauth2_module
@@ -44,60 +41,10 @@ ISSUER, SESSION, RS_ID, RS_SECRET, REDIRECT_URI = sys.argv[1:6]
 seen: dict[str, Any] = {"resource_requests": [], "as_requests": []}
 
 
-# --- the protected resource ----------------------------------------------------------------
+# --- the protected resource: examples/protected_resource.py (RFC 9728, aud-checked) ---------
 
-
-def introspect(token: str) -> dict[str, Any]:
-    basic = base64.b64encode(f"{RS_ID}:{RS_SECRET}".encode()).decode()
-    request = urllib.request.Request(
-        f"{ISSUER}/oauth2/introspect",
-        data=urllib.parse.urlencode({"token": token}).encode(),
-        headers={"Authorization": f"Basic {basic}"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        result: dict[str, Any] = json.load(response)
-    return result
-
-
-class Resource(BaseHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def _json(
-        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
-    ) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _handle(self) -> None:
-        base = f"http://{self.headers['Host']}"
-        seen["resource_requests"].append(f"{self.command} {self.path}")
-        if self.path.startswith("/.well-known/oauth-protected-resource"):
-            # RFC 9728 §3: the resource's metadata names its authorization server.
-            self._json(200, {"resource": f"{base}/mcp", "authorization_servers": [ISSUER],
-                             "bearer_methods_supported": ["header"]})  # fmt: skip
-            return
-        authorization = self.headers.get("Authorization", "")
-        if authorization.lower().startswith("bearer "):
-            info = introspect(authorization[7:])
-            if info.get("active"):
-                seen["introspection"] = {
-                    k: info.get(k) for k in ("active", "client_id", "scope", "iss")
-                }
-                self._json(200, {"ok": True, "client_id": info.get("client_id")})
-                return
-        challenge = f'Bearer resource_metadata="{base}/.well-known/oauth-protected-resource/mcp"'
-        self._json(401, {"error": "invalid_token"}, {"WWW-Authenticate": challenge})
-
-    do_GET = _handle
-    do_POST = _handle
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from examples.protected_resource import start as start_resource  # noqa: E402
 
 # --- the user at the consent page ----------------------------------------------------------
 
@@ -118,9 +65,9 @@ captured: dict[str, str | None] = {}
 
 async def redirect_handler(authorization_url: str) -> None:
     """Open the authorization URL as a logged-in user and approve the consent form."""
-    seen["authorize_query"] = sorted(
-        urllib.parse.parse_qs(urllib.parse.urlsplit(authorization_url).query)
-    )
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(authorization_url).query)
+    seen["authorize_query"] = sorted(query)
+    seen["authorize_resource"] = query.get("resource")
     async with hx.AsyncClient(cookies={"sessionid": SESSION}, follow_redirects=False) as browser:
         page = await browser.get(authorization_url)
         if page.status_code == 200:
@@ -172,6 +119,8 @@ async def record_request(request: Any) -> None:
             "auth": request.headers.get("Authorization", "").split(" ")[0] or None,
             "body": json.loads(body) if body.startswith("{") else
                     sorted(urllib.parse.parse_qs(body)) if body else None,
+        "resource": urllib.parse.parse_qs(body).get("resource")
+                    if body and not body.startswith("{") else None,
         })  # fmt: skip
 
 
@@ -183,9 +132,8 @@ async def record_response(response: Any) -> None:
 
 
 async def main() -> dict[str, Any]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Resource)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    resource = f"http://127.0.0.1:{server.server_port}/mcp"
+    protected = start_resource(issuer=ISSUER, client_id=RS_ID, client_secret=RS_SECRET)
+    resource = protected.resource
     result: dict[str, Any] = {"mcp": version("mcp")}
 
     # 1. The SDK's own discovery URLs for a path-bearing issuer (RFC 8414 §3.1 insertion, OIDC).
@@ -220,7 +168,9 @@ async def main() -> dict[str, Any]:
         # A second call reuses the token: no new flow.
         again = await client.post(resource, json={"jsonrpc": "2.0", "id": 2, "method": "ping"})
         result["second_status"] = again.status_code
-    server.shutdown()
+    protected.stop()
+    result["resource"] = resource
+    result["checked"] = protected.checker.checked
 
     registered = storage.client
     result["registered"] = (
