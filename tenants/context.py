@@ -36,6 +36,12 @@ def current_workspace() -> Workspace:
     return current_context().workspace
 
 
+def active_workspace() -> Workspace | None:
+    """The request's workspace, or None outside a workspace-scoped request (never raises)."""
+    context = _current.get()
+    return context.workspace if context is not None else None
+
+
 def activate(context: WorkspaceContext | None) -> Token[WorkspaceContext | None]:
     return _current.set(context)
 

@@ -24,6 +24,7 @@ from dcr_server.oauth.client_assertion import (
     authenticate_assertion,
 )
 from dcr_server.prepared import PreparedInsert, PreparedLookup, PreparedUpdate
+from operations import metrics
 from registration.models import Client
 from registration.selectors import access_token_by_checksum
 from tenants.context import current_context, current_workspace
@@ -189,6 +190,7 @@ class WorkspaceOAuth2Validator(OAuth2Validator):
             token.pop("refresh_token", None)
         result = super().save_bearer_token(token, request, *args, **kwargs)
         self._touch_last_used(client)
+        metrics.token_issued(grant_type=request.grant_type)  # the request's workspace
         return result
 
     def _create_access_token(
