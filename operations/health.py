@@ -43,21 +43,21 @@ REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 
 def _database() -> None:
     """``SELECT 1`` on a new connection (not the request's pooled one), with timeouts."""
-    current = connections[DEFAULT_DB_ALIAS].settings_dict
+    # connections.settings, not connections[alias]: that one is the calling thread's wrapper.
+    current = connections.settings[DEFAULT_DB_ALIAS]
     timeout = max(1, round(health_timeout()))
     options: dict[str, Any] = dict(current.get("OPTIONS") or {})
     options.pop("pool", None)  # a probe asks for a real new connection
-    vendor = connections[DEFAULT_DB_ALIAS].vendor
-    if vendor == "postgresql":
+    wrapper = load_backend(current["ENGINE"]).DatabaseWrapper(
+        {**current, "OPTIONS": options}, DEFAULT_DB_ALIAS
+    )
+    if wrapper.vendor == "postgresql":
         # libpq's client-side connect timeout, and a server-side cap on the statement.
         options["connect_timeout"] = max(2, timeout)
         extra = f"-c statement_timeout={timeout * 1000}"
         options["options"] = f"{options.get('options', '')} {extra}".strip()
-    elif vendor == "sqlite":
+    elif wrapper.vendor == "sqlite":
         options["timeout"] = timeout  # seconds to wait for a lock
-    wrapper = load_backend(current["ENGINE"]).DatabaseWrapper(
-        {**current, "OPTIONS": options}, DEFAULT_DB_ALIAS
-    )
     try:
         with wrapper.cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -77,9 +77,15 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        if getattr(record, "request_id", None) is None:
+        # "-" for this line only: other handlers see the record as it was.
+        missing = getattr(record, "request_id", None) is None
+        if missing:
             record.request_id = "-"
-        return super().format(record)
+        try:
+            return super().format(record)
+        finally:
+            if missing:
+                record.request_id = None
 
 
 # The attributes of a LogRecord (and the extras Django and gunicorn attach) that are not data.
