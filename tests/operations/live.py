@@ -84,10 +84,8 @@ class TCPProxy:
 
     def stop(self) -> None:
         if self._listener is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
-            except OSError:
-                pass
             self._listener.close()
             self._listener = None
         with self._lock:
