@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,7 +72,12 @@ def test_settings_use_the_json_format_when_asked(tmp_path: Any) -> None:
         "PATH": "/usr/bin:/bin",
     }
     done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert done.returncode == 0, done.stderr
