@@ -178,3 +178,35 @@ def test_label_values_are_bounded() -> None:
     assert labels.workspace(None) == "unknown"
     assert labels.keyset_kind("ws3:software_statement") == "software_statement"
     assert labels.keyset_kind("client9:jwks") == "client_jwks"
+
+
+def test_a_database_outage_answered_503_counts_once(
+    api: HttpClient, workspace: Workspace, metric: Any, monkeypatch: Any
+) -> None:
+    from django.db import OperationalError
+
+    from registration import services
+
+    def down(**kwargs: Any) -> Any:
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(services, "client_register", down)
+    before = metric("dcr_database_unavailable_total")
+
+    response = post_json(api, REGISTER, SERVICE_CLIENT)
+
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert metric("dcr_database_unavailable_total") == before + 1
+
+
+def test_cimd_fetches_count_by_bounded_outcome(workspace: Workspace, metric: Any) -> None:
+    from operations import metrics
+
+    ok = metric("dcr_cimd_fetches_total", workspace=WS, outcome="ok")
+    other = metric("dcr_cimd_fetches_total", workspace=WS, outcome="other")
+
+    metrics.cimd_fetch(outcome="ok", workspace=workspace)
+    metrics.cimd_fetch(outcome="https://client.example/doc", workspace=workspace)
+
+    assert metric("dcr_cimd_fetches_total", workspace=WS, outcome="ok") == ok + 1
+    assert metric("dcr_cimd_fetches_total", workspace=WS, outcome="other") == other + 1
