@@ -28,6 +28,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from dcr_server.headers import NO_STORE
 from dcr_server.middleware import is_api_path
+from operations import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -64,4 +65,5 @@ class DatabaseUnavailableMiddleware:
             request.path,
             type(exception).__name__,
         )
+        metrics.database_unavailable()
         return temporarily_unavailable()

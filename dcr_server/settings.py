@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -9,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from dcr_server import cors
 from dcr_server.env import env_bool, env_int, env_list, env_str
+from operations.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,9 +37,13 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "tenants",
     "registration",
+    "operations",  # health, metrics, request ids, log formats (docs/operations.md)
 ]
 
 MIDDLEWARE = [
+    # Outermost: X-Request-ID, timing and the access log for everything below, and the probes
+    # (/health/live, /health/ready, /metrics) answered before host checks and sessions.
+    "operations.middleware.OperationsMiddleware",
     # Outermost: every response of the CORS paths, the JSON errors other middleware answers
     # with (401, 413, 415, 429, 503) included, carries the CORS headers browsers need to read it.
     "corsheaders.middleware.CorsMiddleware",
@@ -218,16 +224,22 @@ OAUTH2_PROVIDER = {
     "CIMD_ENABLED": False,
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {
-        # DOT logs client ids and failure reasons at debug; never secrets. Keep it quiet anyway.
-        "oauth2_provider": {"level": "WARNING"},
-        # oauthlib logs issued access and refresh tokens at DEBUG: never below INFO.
-        "oauthlib": {"level": "INFO", "propagate": True},
-        "django.request": {"level": "ERROR"},
-    },
-}
+# -- operations (docs/operations.md) -------------------------------------------------------------
+# Peers that may scrape GET /metrics (the connection's address, never X-Forwarded-For).
+DCR_METRICS_ALLOWED_NETWORKS = env_list("DCR_METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"])
+for _network in DCR_METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DCR_METRICS_ALLOWED_NETWORKS: {_network!r} is not a network (CIDR)"
+        ) from None
+# Seconds each readiness check (database, cache) may take before /health/ready answers 503.
+DCR_HEALTH_TIMEOUT = float(env_str("DCR_HEALTH_TIMEOUT", "2") or "2")
+# One dcr.access log line per request (method, route, status, duration, request id).
+DCR_ACCESS_LOG = env_bool("DCR_ACCESS_LOG", True)
+# text (default) or json: one JSON object per line, with the request id (operations/logs.py).
+LOGGING = logging_config(
+    log_format=env_str("DCR_LOG_FORMAT", "text").strip().lower() or "text",
+    level=env_str("DCR_LOG_LEVEL", "WARNING").strip().upper() or "WARNING",
+)

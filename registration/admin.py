@@ -255,7 +255,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         "source_ip",
     )
     list_filter = ("workspace", "event", "outcome")
-    search_fields = ("client_id", "rule", "actor")
+    search_fields = ("client_id", "rule", "actor", "=request_id")
     list_select_related = ("workspace__tenant",)
     ordering = ("-time", "-pk")
     date_hierarchy = "time"

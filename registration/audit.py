@@ -13,6 +13,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from dcr_server.prepared import PreparedInsert
+from operations import metrics
+from operations.request_id import current_request_id
 from registration.errors import RegistrationError
 from registration.models import AuditEvent
 from tenants.models import Workspace
@@ -77,8 +79,19 @@ def record(
         protection=_text(info.protection, 100),
         software_statement_issuer=_text(info.software_statement_issuer, 255),
         actor=_text(info.actor, 150),
+        request_id=current_request_id(),
     )
-    return _AUDIT_INSERT.insert(event_row)
+    inserted = _AUDIT_INSERT.insert(event_row)
+    # The metrics count the same events, once the transaction that wrote the row commits.
+    metrics.audit_event(
+        workspace=workspace,
+        event=event,
+        operation=operation,
+        outcome=outcome,
+        rule=rule,
+        actor=info.actor,
+    )
+    return inserted
 
 
 def record_refusal(
@@ -116,6 +129,7 @@ def event_data(event: AuditEvent) -> dict[str, Any]:
         "event": event.event,
         "outcome": event.outcome,
         "source_ip": event.source_ip,
+        "request_id": event.request_id,
     }
     if event.client_id:
         data["client_id"] = event.client_id

@@ -311,6 +311,10 @@ class AuditEvent(models.Model):
     actor = models.CharField(
         max_length=150, blank=True, default="", help_text="api, cli, or the admin user name."
     )
+    # The X-Request-ID of the HTTP request that made the event (operations.request_id), to
+    # follow it through the logs. NULL, not "", when no HTTP request made it (the CLI, events
+    # written before the column existed): `dcr audit --json` shows it as null.
+    request_id = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["time", "pk"]

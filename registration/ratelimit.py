@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.core.cache import cache as default_cache
 from django.core.cache.backends.base import BaseCache
 
+from operations import metrics
 from registration.errors import TooManyRequests
 
 logger = logging.getLogger(__name__)
@@ -110,6 +111,7 @@ def _increment(store: BaseCache, slot: _Slot) -> int | None:
 
 
 def _refusal(slot: _Slot) -> TooManyRequests:
+    metrics.rate_limited(rule=slot.limit.rule)  # the request's workspace (tenants.context)
     return TooManyRequests(
         slot.limit.description or None,
         rule=slot.limit.rule or None,

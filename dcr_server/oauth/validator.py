@@ -29,6 +29,7 @@ from dcr_server.prepared import PreparedInsert, PreparedLookup, PreparedUpdate
 from registration.audit import RequestInfo
 from registration.cimd import is_cimd_client_id, resolve_cimd_client
 from registration.client_ip import client_ip_from_meta
+from operations import metrics
 from registration.models import Client
 from registration.selectors import access_token_by_checksum
 from tenants.context import current_context, current_workspace
@@ -213,6 +214,7 @@ class WorkspaceOAuth2Validator(ResourceIndicatorsMixin, BrowserRequestsMixin, OA
             token.pop("refresh_token", None)
         result = super().save_bearer_token(token, request, *args, **kwargs)
         self._touch_last_used(client)
+        metrics.token_issued(grant_type=request.grant_type)  # the request's workspace
         return result
 
     def _create_access_token(

@@ -20,6 +20,7 @@ from typing import Any
 import jwt
 from django.core.cache import cache
 
+from operations import metrics
 from registration import fetch
 from registration.errors import RegistrationError
 from registration.metadata.common import quote, type_name
@@ -238,30 +239,55 @@ class KeySet:
             and _cache.add(self._cache_key("cooldown"), True, REFETCH_COOLDOWN)
         ):
             try:
-                return self._fetch_and_store()
+                document = self._fetch_and_store()
             except (fetch.FetchError, KeySetError) as exc:
                 logger.warning("JWKS refetch for %s failed: %s", self.cache_namespace, exc)
+            else:
+                self._lookup("fetched")
+                return document
+        self._lookup("cached")
         return fresh
+
+    def _lookup(self, result: str) -> None:
+        metrics.keyset_lookup(cache_namespace=self.cache_namespace, result=result)
 
     def _refresh(self) -> dict[str, Any]:
         """No fresh copy: fetch, else fall back to the stale copy, else give up."""
         failure = _cache.get(self._cache_key("failure"))
         if isinstance(failure, str):
+            self._lookup("unavailable")
             raise KeySetUnavailable(failure)
         try:
-            return self._fetch_and_store()
+            document = self._fetch_and_store()
         except (fetch.FetchError, KeySetError) as exc:
             logger.warning("JWKS fetch for %s failed: %s", self.cache_namespace, exc)
             stale = _cache.get(self._cache_key("stale"))
             if isinstance(stale, dict):
                 # Serve the last good keys and retry the URI after MIN_TTL, not on every request.
                 _cache.set(self._cache_key("fresh"), stale, MIN_TTL)
+                self._lookup("stale")
                 return stale
             message = f"the JWKS URI {self.uri} could not be fetched: {exc}"
             _cache.set(self._cache_key("failure"), message, FAILURE_TTL)
+            self._lookup("unavailable")
             raise KeySetUnavailable(message) from None
+        self._lookup("fetched")
+        return document
 
     def _fetch_and_store(self) -> dict[str, Any]:
+        try:
+            jwks, ttl = self._fetch()
+        except (fetch.FetchError, KeySetError):
+            metrics.keyset_fetch(cache_namespace=self.cache_namespace, ok=False)
+            raise
+        metrics.keyset_fetch(cache_namespace=self.cache_namespace, ok=True)
+        _cache.set(self._cache_key("fresh"), jwks, ttl)
+        _cache.set(self._cache_key("stale"), jwks, STALE_TTL)
+        _cache.delete(self._cache_key("failure"))
+        return jwks
+
+    def _fetch(self) -> tuple[dict[str, Any], int]:
+        """The validated key set at the URI and how long it stays fresh."""
         fetcher = fetch.fetch_client_url if self.client_supplied else fetch.fetch_trusted_url
         result = fetcher(self.uri, max_bytes=FETCH_MAX_BYTES, timeout=FETCH_TIMEOUT)
         try:
@@ -270,10 +296,7 @@ class KeySet:
             raise KeySetError("the response is not a JSON document") from None
         jwks = validate_public_jwks(document)
         ttl = DEFAULT_TTL if result.max_age is None else min(max(result.max_age, MIN_TTL), MAX_TTL)
-        _cache.set(self._cache_key("fresh"), jwks, ttl)
-        _cache.set(self._cache_key("stale"), jwks, STALE_TTL)
-        _cache.delete(self._cache_key("failure"))
-        return jwks
+        return jwks, ttl
 
 
 def _has_kid(document: dict[str, Any], kid: str) -> bool:

@@ -1,0 +1,1 @@
+"""Operations: health endpoints, Prometheus metrics, request ids and structured logs."""
