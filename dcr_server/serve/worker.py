@@ -70,7 +70,7 @@ def json_error_response(status: HTTPStatus) -> bytes:
     return head.encode("ascii") + body
 
 
-class JSONErrorThreadWorker(ThreadWorker):  # type: ignore[misc]
+class JSONErrorThreadWorker(ThreadWorker):
     """``gthread`` with JSON instead of HTML for the errors gunicorn answers itself."""
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
