@@ -35,3 +35,6 @@ urlpatterns = [
     path(WS + "oauth2/introspect", oauth.introspection, name="introspect"),
     path(WS + "oauth2/userinfo", oauth.userinfo, name="userinfo"),
 ]
+
+# A database outage raised inside a middleware answers 503 JSON like one raised in a view.
+handler500 = "dcr_server.resilience.server_error"
