@@ -91,7 +91,7 @@ def server_env(**overrides: str) -> dict[str, str]:
 
 def launch(**overrides: str) -> LiveServer:
     """Start ``bin/serve``; returns once it listens (the port it chose is read from its log)."""
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [str(SERVE)],
         cwd=BASE_DIR,
         env=server_env(GUNICORN_LOG_LEVEL="info", **overrides),
@@ -139,7 +139,7 @@ def _wait_until_workers_answer(server: LiveServer) -> None:
         try:
             with urllib.request.urlopen(
                 f"{server.url}/default/default/.well-known/jwks.json", timeout=5
-            ):  # noqa: S310
+            ):
                 return
         except urllib.error.HTTPError:
             return  # it answered

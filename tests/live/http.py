@@ -3,6 +3,7 @@ and reads one response; a connection dropped without an answer raises ``Dropped`
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -61,10 +62,9 @@ def send(base_url: str, raw: bytes, *, timeout: float = 30) -> Answer:
     parts = urlsplit(base_url)
     sock = socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout)
     try:
-        try:
+        # The server may answer before reading the whole (oversized) request.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(raw)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server may answer before reading the whole (oversized) request
         response = http.client.HTTPResponse(sock)
         try:
             response.begin()
