@@ -130,6 +130,12 @@ DCR_FETCH_ALLOW_PRIVATE_ADDRESSES = env_bool("DCR_FETCH_ALLOW_PRIVATE_ADDRESSES"
 DCR_PUBLIC_BASE_URL = env_str("DCR_PUBLIC_BASE_URL")
 # RFC 7592 §5: failed registration-access-token attempts allowed per source IP per minute.
 DCR_MANAGEMENT_FAILURES_PER_MINUTE = env_int("DCR_MANAGEMENT_FAILURES_PER_MINUTE", 30)
+# Abuse defaults (issue 14): registrations per minute when the policy sets no rate_limit, per
+# source address (an IPv6 /64) and per workspace; 0 turns either off.
+DCR_DEFAULT_REGISTRATIONS_PER_MINUTE_PER_IP = env_int(
+    "DCR_DEFAULT_REGISTRATIONS_PER_MINUTE_PER_IP", 60
+)
+DCR_DEFAULT_REGISTRATIONS_PER_MINUTE = env_int("DCR_DEFAULT_REGISTRATIONS_PER_MINUTE", 600)
 # Behind load balancers: how many proxies append to the client-address header (0: use the peer).
 DCR_TRUSTED_PROXY_COUNT = env_int("DCR_TRUSTED_PROXY_COUNT", 0)
 DCR_CLIENT_IP_HEADER = env_str("DCR_CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR")

@@ -18,7 +18,13 @@ from registration.audit import RequestInfo
 from registration.capabilities import capabilities_for
 from registration.metadata import validate_client_metadata
 from registration.models import Client, DCRSettings
-from registration.policy import Policy, PolicyContext, evaluate_policy, parse_policy
+from registration.policy import (
+    Policy,
+    PolicyContext,
+    check_quotas,
+    evaluate_policy,
+    parse_policy,
+)
 from registration.sector_identifier import check_sector_identifier
 from tenants.models import Workspace
 
@@ -94,3 +100,28 @@ def validate_submission(
         # RFC 7591 §3.2.1: a software statement used for registration is returned as received.
         metadata["software_statement"] = software_statement
     return metadata
+
+
+def lock_and_check_quotas(
+    *,
+    workspace: Workspace,
+    settings: DCRSettings,
+    metadata: Mapping[str, Any],
+    info: RequestInfo,
+    updating: Client | None = None,
+) -> None:
+    """Inside the write transaction: ``max_clients`` / ``max_clients_per_software_id`` exactly.
+
+    Counting before the insert lets parallel registrations all see room for one more. Here the
+    workspace's DCR settings row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; on
+    SQLite the write transaction already holds the database's one write lock since BEGIN
+    IMMEDIATE), so registrations of one workspace with a quota count and insert one at a time,
+    and each count sees every client committed before it. Workspaces without a quota never lock.
+    """
+    policy = workspace_policy(settings)
+    if policy is None or (
+        policy.max_clients is None and policy.max_clients_per_software_id is None
+    ):
+        return
+    list(DCRSettings.objects.select_for_update().filter(pk=settings.pk).values_list("pk"))
+    check_quotas(policy, metadata=metadata, context=_policy_context(workspace, info, updating))

@@ -372,6 +372,20 @@ _RULES: tuple[Rule, ...] = (
 )
 """Contract key order; ``rate_limit`` is the caller's, ``hook`` runs after these."""
 
+_QUOTA_RULES: tuple[Rule, ...] = (_max_clients, _max_per_software_id)
+
+
+def check_quotas(policy: Policy, *, metadata: Mapping[str, Any], context: PolicyContext) -> None:
+    """``max_clients`` and ``max_clients_per_software_id`` alone, over the final metadata.
+
+    ``evaluate_policy`` checks them early (a refusal costs nothing); the caller runs this again
+    inside the write transaction, holding the workspace's quota lock, so parallel registrations
+    cannot all pass the count before any of them is inserted.
+    """
+    for rule in _QUOTA_RULES:
+        rule(policy=policy, metadata=dict(metadata), context=context)
+
+
 _METADATA_RULES: tuple[Rule, ...] = tuple(
     rule for rule in _RULES if rule not in (_source_ip_ranges, _max_clients)
 )
