@@ -167,3 +167,24 @@ def start_server(transactional_db: None) -> Iterator[Callable[..., LiveServer]]:
 def served(start_server: Callable[..., LiveServer], workspace: Any) -> LiveServer:
     """One ``bin/serve`` on default/default (DCR enabled)."""
     return start_server()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database of its own for the servers under test (``DCR_TEST_REDIS_URL``, default
+    ``redis://127.0.0.1:6379/5``), emptied before and after. Skipped when Redis does not answer,
+    unless ``DCR_TEST_REQUIRE_REDIS=1`` (as in ``.ci/run``) makes that a failure."""
+    import redis
+
+    url = os.environ.get("DCR_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("DCR_TEST_REQUIRE_REDIS") == "1":
+            raise AssertionError(f"Redis at {url} does not answer: {exc}") from exc
+        pytest.skip(f"Redis at {url} does not answer ({exc}); set DCR_TEST_REDIS_URL")
+    client.flushdb()  # this test database only, never FLUSHALL
+    yield url
+    client.flushdb()
+    client.close()
