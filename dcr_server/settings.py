@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from dcr_server.env import env_bool, env_int, env_list, env_str
+from dcr_server.env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -138,6 +138,13 @@ DCR_DEFAULT_REGISTRATIONS_PER_MINUTE_PER_IP = env_int(
 DCR_DEFAULT_REGISTRATIONS_PER_MINUTE = env_int("DCR_DEFAULT_REGISTRATIONS_PER_MINUTE", 600)
 # Behind load balancers: how many proxies append to the client-address header (0: use the peer).
 DCR_TRUSTED_PROXY_COUNT = env_int("DCR_TRUSTED_PROXY_COUNT", 0)
+# Issue 14: X-Forwarded-For counts only from a peer inside these networks (comma-separated CIDRs).
+DCR_TRUSTED_PROXY_NETWORKS = env_networks("DCR_TRUSTED_PROXY_NETWORKS")
+if DCR_TRUSTED_PROXY_COUNT > 0 and not DCR_TRUSTED_PROXY_NETWORKS:
+    raise ImproperlyConfigured(
+        "DCR_TRUSTED_PROXY_NETWORKS is required when DCR_TRUSTED_PROXY_COUNT is above 0: "
+        "the CIDRs of the proxies whose X-Forwarded-For is believed"
+    )
 DCR_CLIENT_IP_HEADER = env_str("DCR_CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR")
 
 if env_bool("DJANGO_SECURE_PROXY_SSL", False):
