@@ -99,6 +99,9 @@ def _server_env(database_url: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
     env.setdefault("DJANGO_SECRET_KEY", "bench-" + secrets.token_urlsafe(32))
+    env.setdefault(
+        "DCR_ENCRYPTION_KEYS", "bench-" + secrets.token_urlsafe(32)
+    )  # required, debug off
     return env
 
 
@@ -140,6 +143,7 @@ def _bench_dcr(
         env = _server_env(database_url)
         os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
         os.environ.setdefault("DJANGO_SECRET_KEY", env["DJANGO_SECRET_KEY"])
+        os.environ.setdefault("DCR_ENCRYPTION_KEYS", env["DCR_ENCRYPTION_KEYS"])
         os.environ["DJANGO_ALLOWED_HOSTS"] = env["DJANGO_ALLOWED_HOSTS"]
         import django
 

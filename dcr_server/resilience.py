@@ -31,6 +31,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
+from dcr_server.crypto import DecryptionError
 from dcr_server.headers import NO_STORE
 from dcr_server.middleware import is_api_path
 
@@ -38,7 +39,13 @@ logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 DESCRIPTION = "The service is temporarily unavailable; retry after a few seconds."
-UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    # A stored secret no key in DCR_ENCRYPTION_KEYS decrypts (a lost or retired key): the
+    # operator must restore the key; the client can only retry later (issue 14, finding 7).
+    DecryptionError,
+)
 
 
 def temporarily_unavailable() -> JsonResponse:
@@ -47,6 +54,20 @@ def temporarily_unavailable() -> JsonResponse:
         {"error": "temporarily_unavailable", "error_description": DESCRIPTION},
         status=HTTPStatus.SERVICE_UNAVAILABLE,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS), **NO_STORE},
+    )
+
+
+def _log(request: HttpRequest, exception: Exception) -> None:
+    if isinstance(exception, DecryptionError):
+        logger.error(
+            "A stored secret cannot be decrypted with DCR_ENCRYPTION_KEYS on %s %s",
+            request.method,
+            request.path,
+        )
+        return
+    # The class name only: a driver's message may quote SQL and its parameters.
+    logger.error(
+        "Database unavailable on %s %s: %s", request.method, request.path, type(exception).__name__
     )
 
 
@@ -62,13 +83,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, UNAVAILABLE_ERRORS) or not is_api_path(request.path):
             return None
-        # The class name only: a driver's message may quote SQL and its parameters.
-        logger.error(
-            "Database unavailable on %s %s: %s",
-            request.method,
-            request.path,
-            type(exception).__name__,
-        )
+        _log(request, exception)
         return temporarily_unavailable()
 
 
@@ -80,11 +95,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """
     exception = sys.exc_info()[1]
     if isinstance(exception, UNAVAILABLE_ERRORS) and is_api_path(request.path):
-        logger.error(
-            "Database unavailable on %s %s: %s",
-            request.method,
-            request.path,
-            type(exception).__name__,
-        )
+        _log(request, exception)
         return temporarily_unavailable()
     return defaults.server_error(request)

@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DCR_ENCRYPTION_KEYS", "test-only-encryption-key-not-for-production")
 os.environ.setdefault("DJANGO_SECURE", "0")  # the test client speaks plain http
 # The suite registers many clients from 127.0.0.1 within a minute: the server's default limits
 # are off here and switched on by the tests about them (tests/ratelimit/test_ratelimit_defaults.py).

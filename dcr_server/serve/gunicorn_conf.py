@@ -60,3 +60,10 @@ proc_name = "dcr-server"
 # gunicorn's run-time control socket (gunicornc) lives at one path per user: two instances on
 # one host would fight over it, and nothing here needs it.
 control_socket_disable = True
+
+
+def when_ready(server: object) -> None:
+    """In the master, once the app is loaded: report secrets no configured key decrypts."""
+    from dcr_server.serve.startup import report_undecryptable_secrets
+
+    report_undecryptable_secrets(server.log)  # type: ignore[attr-defined]
