@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -46,7 +46,10 @@ def workspace_policy(settings: DCRSettings) -> Policy | None:
 
 
 def _policy_context(
-    workspace: Workspace, info: RequestInfo, updating: Client | None
+    workspace: Workspace,
+    info: RequestInfo,
+    updating: Client | None,
+    validate_metadata: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
 ) -> PolicyContext:
     dcr_clients = Client.objects.filter(
         workspace=workspace, registration_source=AbstractApplication.RegistrationSource.DCR
@@ -69,6 +72,7 @@ def _policy_context(
         is_update=updating is not None,
         workspace_label=workspace.label,
         user_agent=info.user_agent,
+        validate_metadata=validate_metadata,
     )
 
 
@@ -89,9 +93,12 @@ def validate_submission(
     capabilities = capabilities_for(workspace, settings, reject_unsupported_scopes=rejects_scopes)
     metadata = validate_client_metadata(raw_metadata, capabilities=capabilities)
     if policy is not None:
-        metadata = evaluate_policy(
-            policy, metadata=metadata, context=_policy_context(workspace, info, updating)
-        )
+
+        def revalidate(adjusted: Mapping[str, Any]) -> dict[str, Any]:
+            return validate_client_metadata(adjusted, capabilities=capabilities)
+
+        context = _policy_context(workspace, info, updating, revalidate)
+        metadata = evaluate_policy(policy, metadata=metadata, context=context)
     if "sector_identifier_uri" in metadata:
         check_sector_identifier(
             uri=metadata["sector_identifier_uri"], redirect_uris=metadata.get("redirect_uris", [])
