@@ -24,6 +24,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.protections.conftest import ec_key
+
+__all__ = ["ec_key"]  # a fixture too (signed request bodies)
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 SERVE = BASE_DIR / "bin" / "serve"
 LISTENING = re.compile(r"Listening at: http://([^\s]+) ")
