@@ -4,6 +4,8 @@
   with the development key of ``var/encryption.key`` (only possible with ``DJANGO_DEBUG=1``;
   with debug off the settings refuse to start without the variable).
 - ``registration.W002`` (deploy): a key shorter than 32 characters.
+- ``registration.W003`` (deploy): ``REDIS_URL`` is not set, so each worker process keeps its own
+  rate-limit counters, refusal aggregation and key-set cache (limits multiply by the workers).
 - ``registration.W001`` (database; ``migrate``, ``check --database default``): stored secrets
   that no configured key decrypts, counted. ``bin/serve`` logs the same count when it starts.
 """
@@ -43,6 +45,20 @@ def check_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         ]
     return []
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    if os.environ.get("REDIS_URL", "").strip():
+        return []
+    return [
+        Warning(
+            "REDIS_URL is not set: every worker process counts rate limits and caches key sets "
+            "on its own, so the registration limits multiply by the number of processes.",
+            hint="Point REDIS_URL at a Redis shared by every app server.",
+            id="registration.W003",
+        )
+    ]
 
 
 @register(Tags.database)

@@ -50,6 +50,7 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         "DJANGO_SECURE_PROXY_SSL": "1",
         "DCR_PUBLIC_BASE_URL": "https://auth.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "REDIS_URL": "redis://127.0.0.1:6379/5",  # shared limits (registration.W003)
     }
 
 

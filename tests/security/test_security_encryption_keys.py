@@ -30,6 +30,7 @@ TOKEN = "/default/default/oauth2/token"
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DCR_"))}
     clean.pop("DATABASE_URL", None)
+    clean.pop("REDIS_URL", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
@@ -131,3 +132,17 @@ def test_undecryptable_secrets_are_counted_by_a_database_check_and_at_start_up(
     with caplog.at_level(logging.WARNING, logger="test.gunicorn"):
         assert report_undecryptable_secrets(log) >= 1
     assert "cannot be decrypted" in caplog.text
+
+
+@pytest.mark.slow
+def test_check_deploy_flags_per_process_limits_without_redis(tmp_path: Path) -> None:
+    env = {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": STRONG,
+        "DCR_ENCRYPTION_KEYS": STRONG,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    }
+
+    done = _manage("check", "--deploy", **env)
+
+    assert "registration.W003" in done.stdout + done.stderr
