@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
         os.environ.setdefault("DJANGO_SECRET_KEY", "profile-only-key")
+        os.environ.setdefault("DCR_ENCRYPTION_KEYS", "profile-only-encryption-key")
         import django
 
         django.setup()

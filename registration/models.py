@@ -315,6 +315,11 @@ class AuditEvent(models.Model):
     # follow it through the logs. NULL, not "", when no HTTP request made it (the CLI, events
     # written before the column existed): `dcr audit --json` shows it as null.
     request_id = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
+    count = models.PositiveIntegerField(
+        default=1,
+        help_text="Refusals this row stands for: one refused row per source, operation, "
+        "error and rule per minute.",
+    )
 
     class Meta:
         ordering = ["time", "pk"]

@@ -28,7 +28,7 @@ from registration.models import (
     TokenRotation,
 )
 from registration.selectors import dcr_settings_for
-from registration.validation import validate_submission
+from registration.validation import lock_and_check_quotas, validate_submission
 from tenants.models import Workspace
 
 # RFC 7592 §2.2: the client MUST NOT send these in an update request.
@@ -86,6 +86,7 @@ def client_register(
     # waits while it is open, so it holds only the writes.
     new_secret = apply_metadata(client, metadata, settings)
     with transaction.atomic():
+        lock_and_check_quotas(workspace=workspace, settings=settings, metadata=metadata, info=info)
         _CLIENT_INSERT.insert(client)
         token, record = tokens.issue(
             client=client, ttl_seconds=settings.registration_access_token_ttl, new_client=True
@@ -199,6 +200,9 @@ def client_update(
     with transaction.atomic():
         record = tokens.authenticate(workspace=workspace, client_id=client_id, presented=token)
         client = record.client
+        lock_and_check_quotas(
+            workspace=workspace, settings=settings, metadata=metadata, info=info, updating=client
+        )
         apply_metadata(client, metadata, settings)
         client.save()
         new_token, record = _rotate_if_due(settings, record, "update")

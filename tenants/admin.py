@@ -43,7 +43,14 @@ class WorkspaceAdmin(admin.ModelAdmin):
     list_filter = ("tenant",)
     search_fields = ("slug", "name", "tenant__slug")
     list_select_related = ("tenant", "dcr_settings")
-    fields = ("tenant", "slug", "name", "scopes_supported", "client_registration_link")
+    fields = (
+        "tenant",
+        "slug",
+        "name",
+        "scopes_supported",
+        "subject_type",  # issue 14: public or pairwise subject identifiers (OIDC Core §8)
+        "client_registration_link",
+    )
     readonly_fields = ("client_registration_link",)
 
     @admin.display(description="workspace", ordering="tenant__slug")
