@@ -26,9 +26,7 @@ def test_offline_access_is_not_advertised_by_default_oidc_core_11(api, workspace
     assert "offline_access" not in _discovery_scopes(api, workspace)
 
 
-def test_a_default_client_is_refused_offline_access_that_is_not_advertised(
-    api, workspace
-) -> None:
+def test_a_default_client_is_refused_offline_access_that_is_not_advertised(api, workspace) -> None:
     client = post_json(api, ws_url(workspace, "/oauth2/register"), SERVICE_CLIENT).json()
 
     response = api.post(
