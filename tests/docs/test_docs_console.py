@@ -7,6 +7,9 @@ newcomer's shell (no DJANGO_*, DCR_* or DATABASE_URL), against ``manage.py quick
 on a free port: what ``make run`` does. Its commands share one bash session, so variables set
 in one block are there in the next. Afterwards ``git status --porcelain`` of the copy is empty:
 nothing a page tells a reader to do leaves an unignored file behind.
+
+``DCR_DOCS_DUMP=DIR make docs-test`` writes each page's session as it ran (commands and their
+output, the port shown as 8000) to ``DIR``, to copy from when writing a page.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ def _bare_environment(home: Path) -> dict[str, str]:
         "TZ": "UTC",
         "TERM": "dumb",
         "PYTHONDONTWRITEBYTECODE": "1",
+        # stdout and stderr in the order a terminal shows them (a pipe would buffer stdout).
+        "PYTHONUNBUFFERED": "1",
     }
 
 
@@ -165,6 +170,15 @@ def test_console_blocks_print_what_the_page_shows(
     outputs = _outputs(result.stdout, server)
     name = str(page.relative_to(ROOT))
     assert len(outputs) == len(commands), f"{name}: the session stopped early:\n{result.stdout}"
+
+    dump = os.environ.get("DCR_DOCS_DUMP")  # a folder: what each command printed, to copy from
+    if dump:
+        Path(dump).mkdir(parents=True, exist_ok=True)
+        transcript = "".join(
+            f"$ {command.text}\n" + "".join(f"{line}\n" for line in actual)
+            for command, actual in zip(commands, outputs, strict=True)
+        )
+        (Path(dump) / name.replace("/", "_")).write_text(transcript)
 
     failures = [
         _report(name, command, actual)
