@@ -20,7 +20,7 @@ PRODUCTION_VARIABLES = (
     "DCR_ENCRYPTION_KEYS",
     "DCR_PUBLIC_BASE_URL",
 )
-_HELP = (["help"], ["--help"], ["-h"], [])
+_HELP: tuple[list[str], ...] = (["help"], ["--help"], ["-h"], [])
 
 
 def _fail(message: str) -> None:

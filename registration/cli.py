@@ -7,7 +7,7 @@ never prints an error and exits 0 (STYLE.md §10).
 from __future__ import annotations
 
 import json
-from typing import Any, TextIO
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -31,7 +31,11 @@ def public_base_url() -> str:
     return configured_base_url() or DEFAULT_CLI_BASE_URL
 
 
-def command_base_url(given: str | None, *, stderr: TextIO) -> str:
+class _Writer(Protocol):
+    def write(self, msg: str = ..., /) -> Any: ...
+
+
+def command_base_url(given: str | None, *, stderr: _Writer) -> str:
     """The base URL a command prints endpoints with: ``--base-url``, else ``DCR_PUBLIC_BASE_URL``,
     else the default of ``make run`` (a command has no request to learn the host from), and then
     it says so on stderr, so the printed URL is never taken for a discovered one."""
