@@ -15,3 +15,9 @@ def parse_bearer(header: str) -> str | None:
     if scheme.lower() != "bearer" or not token or " " in token or len(token) > MAX_TOKEN_LENGTH:
         return None
     return token
+
+
+def offers_bearer(header: str) -> bool:
+    """Whether the header tries the Bearer scheme at all (RFC 6750 §3.1 tells a request that
+    does not from one whose token is bad)."""
+    return header.strip().partition(" ")[0].lower() == "bearer"

@@ -7,7 +7,8 @@ never prints an error and exits 0 (STYLE.md §10).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import CommandError
@@ -28,6 +29,37 @@ def configured_base_url() -> str:
 def public_base_url() -> str:
     """Scheme and host the commands print URLs with (``DCR_PUBLIC_BASE_URL`` wins)."""
     return configured_base_url() or DEFAULT_CLI_BASE_URL
+
+
+class _Writer(Protocol):
+    def write(self, msg: str = ..., /) -> Any: ...
+
+
+def command_base_url(given: str | None, *, stderr: _Writer) -> str:
+    """The base URL a command prints endpoints with: ``--base-url``, else ``DCR_PUBLIC_BASE_URL``,
+    else the default of ``make run`` (a command has no request to learn the host from), and then
+    it says so on stderr, so the printed URL is never taken for a discovered one."""
+    if given is not None:
+        parts = urlsplit(given.strip())
+        if (
+            parts.scheme not in {"http", "https"}
+            or not parts.hostname
+            or parts.path not in {"", "/"}
+            or parts.query
+            or parts.fragment
+        ):
+            raise CommandError(
+                f"invalid --base-url {given[:100]!r}: expected scheme and host, "
+                "e.g. https://auth.example.com"
+            )
+        return f"{parts.scheme}://{parts.netloc}"
+    configured = configured_base_url()
+    if configured:
+        return configured
+    stderr.write(
+        f"Note: neither --base-url nor DCR_PUBLIC_BASE_URL is set; URLs use {DEFAULT_CLI_BASE_URL}\n"
+    )
+    return DEFAULT_CLI_BASE_URL
 
 
 def issuer_of(workspace: Workspace, *, base: str | None = None) -> str:

@@ -67,9 +67,21 @@ class InvalidToken(RegistrationError):
 
     def headers(self) -> dict[str, str]:
         # RFC 6750 §3: a 401 carries a WWW-Authenticate challenge.
-        # A request without any credentials gets the bare challenge (RFC 6750 §3.1), but every
-        # client library handles the error attribute, so it is always sent.
         return {"WWW-Authenticate": f'Bearer error="{self.error}"'}
+
+
+class MissingCredentials(InvalidToken):
+    """RFC 6750 §3.1: a request without any Bearer credentials (no Authorization header, or
+    another scheme) is told to authenticate, "SHOULD NOT include an error code": the challenge
+    names the realm only. The JSON body keeps ``invalid_token`` (RFC 7592 §2, the contract)."""
+
+    def __init__(self, description: str | None = None, *, realm: str) -> None:
+        super().__init__(description)
+        self.realm = realm
+
+    def headers(self) -> dict[str, str]:
+        # The realm is a workspace label (slugs and "/"): nothing to escape in a quoted-string.
+        return {"WWW-Authenticate": f'Bearer realm="{self.realm}"'}
 
 
 class InsufficientScope(RegistrationError):

@@ -11,9 +11,9 @@ from __future__ import annotations
 from oauth2_provider.models import AccessToken
 
 from dcr_server import crypto
-from registration.bearer import parse_bearer
+from registration.bearer import offers_bearer, parse_bearer
 from registration.capabilities import DCR_REGISTER_SCOPE
-from registration.errors import InsufficientScope, InvalidToken
+from registration.errors import InsufficientScope, InvalidToken, MissingCredentials
 from registration.selectors import access_token_by_checksum
 from tenants.models import Workspace
 
@@ -23,11 +23,14 @@ INVALID = "A valid access token with the dcr_register scope is required to regis
 def authenticate(*, workspace: Workspace, authorization: str) -> AccessToken:
     """The workspace's live access token in ``authorization``, carrying ``dcr_register``.
 
-    Missing, unknown, expired, revoked or another workspace's token: 401 invalid_token
-    (RFC 6750 §3.1). A valid token without the scope: 403 insufficient_scope.
+    Unknown, expired, revoked or another workspace's token: 401 invalid_token (RFC 6750 §3.1);
+    no Bearer credentials at all: 401 with the bare challenge. A valid token without the scope:
+    403 insufficient_scope.
     """
     token = parse_bearer(authorization)
     if token is None:
+        if not offers_bearer(authorization):
+            raise MissingCredentials(INVALID, realm=workspace.label)
         raise InvalidToken(INVALID)
     record = access_token_by_checksum(workspace=workspace, checksum=crypto.token_digest(token))
     if record is None or record.is_expired():

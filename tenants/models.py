@@ -12,8 +12,10 @@ slug_validator = RegexValidator(
     SLUG_PATTERN, "Use 1-63 lower-case letters, digits and inner hyphens."
 )
 
-# OpenID Connect Core §5.4 standard scopes, plus offline_access (§11).
-DEFAULT_SCOPES_SUPPORTED = ["openid", "profile", "email", "address", "phone", "offline_access"]
+# OpenID Connect Core §5.4 standard scopes. Not offline_access (§11): its meaning (a refresh
+# token only with it, after explicit consent) is not what this server does (refresh tokens follow
+# the client's refresh_token grant), so it is not advertised; an administrator may add it.
+DEFAULT_SCOPES_SUPPORTED = ["openid", "profile", "email", "address", "phone"]
 
 
 def default_scopes_supported() -> list[str]:

@@ -18,12 +18,13 @@ from registration import audit
 from registration.api.errors import as_registration_error
 from registration.api.parsers import JOSEParser, JWTParser, StrictJSONParser
 from registration.audit import RequestInfo
-from registration.bearer import parse_bearer
+from registration.bearer import offers_bearer, parse_bearer
 from registration.client_ip import client_ip
 from registration.errors import (
     InvalidClientMetadata,
     InvalidRequest,
     InvalidToken,
+    MissingCredentials,
     NotFound,
     RequestTooLarge,
     UnsupportedMediaType,
@@ -48,10 +49,15 @@ class JSONOnlyNegotiation(DefaultContentNegotiation):
         return renderer, str(renderer.media_type)
 
 
-def bearer_token(request: Request) -> str:
-    """RFC 6750 §2.1: ``Authorization: Bearer <token>`` (scheme matched case-insensitively)."""
-    token = parse_bearer(request.META.get("HTTP_AUTHORIZATION", ""))
+def bearer_token(request: Request, *, realm: str) -> str:
+    """RFC 6750 §2.1: ``Authorization: Bearer <token>`` (scheme matched case-insensitively).
+
+    No Bearer credentials at all: the bare challenge naming ``realm`` (RFC 6750 §3.1)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    token = parse_bearer(header)
     if token is None:
+        if not offers_bearer(header):
+            raise MissingCredentials(INVALID_TOKEN_DESCRIPTION, realm=realm)
         raise InvalidToken(INVALID_TOKEN_DESCRIPTION)
     return token
 

@@ -79,13 +79,13 @@ class ClientConfigurationView(DCRView):
         issued = services.client_read(
             workspace=self.workspace,
             client_id=client_id,
-            token=bearer_token(request),
+            token=bearer_token(request, realm=self.workspace.label),
             info=self.request_info(request),
         )
         return Response(client_information(request, issued))
 
     def put(self, request: Request, client_id: str) -> Response:
-        token = bearer_token(request)
+        token = bearer_token(request, realm=self.workspace.label)
         # RFC 7592 §2: an unauthenticated caller learns nothing about the body's validity.
         checked = services.client_check_token(
             workspace=self.workspace, client_id=client_id, token=token
@@ -106,7 +106,7 @@ class ClientConfigurationView(DCRView):
         services.client_delete(
             workspace=self.workspace,
             client_id=client_id,
-            token=bearer_token(request),
+            token=bearer_token(request, realm=self.workspace.label),
             info=self.request_info(request),
         )
         return Response(status=HTTPStatus.NO_CONTENT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import socket
 from typing import Any
 
 import pytest
@@ -121,3 +122,38 @@ def test_serves_with_runserver_unless_no_serve(monkeypatch: pytest.MonkeyPatch) 
 
     assert calls[-1] == (("runserver", "127.0.0.1:8123"), {"use_reloader": False})
     assert calls[0][0] == ("migrate",)
+
+
+@pytest.mark.django_db
+def test_a_port_in_use_is_one_line_before_any_url_is_printed() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = io.StringIO()
+
+        with pytest.raises(CommandError) as refused:
+            call_command("quickstart", "--addrport", f"127.0.0.1:{port}", stdout=out)
+
+    assert f"port {port} on 127.0.0.1 is already in use" in str(refused.value)
+    assert "\n" not in str(refused.value)
+    assert out.getvalue() == ""  # no "Discovery: ..." claiming a server that never started
+
+
+def test_a_free_port_passes_the_probe() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    quickstart.ensure_port_free(f"127.0.0.1:{port}")
+
+
+@pytest.mark.parametrize(
+    ("addrport", "base"),
+    [
+        ("9000", "http://127.0.0.1:9000"),
+        ("[::1]:9000", "http://[::1]:9000"),
+        ("0:9000", "http://127.0.0.1:9000"),
+    ],
+)
+def test_addrport_forms_give_the_printed_base(addrport: str, base: str) -> None:
+    assert quickstart.base_from_addrport(addrport) == base

@@ -14,7 +14,18 @@ from registration.models import DCRSettings
 from tenants.resolve import find_workspace
 from tenants.services import workspace_create
 from tests.helpers import sign_in
-from tests.interop.support import LiveServer
+from tests.interop.support import CACHE, NOT_PREPARED, LiveServer
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line, not a silent skip, when the client libraries are not installed yet."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    count = sum(1 for report in skipped if NOT_PREPARED in str(report.longrepr))
+    if count:
+        terminalreporter.write_line(
+            f"interop: {count} client-library tests not run, their clients are not installed: "
+            f"`make interop` installs them once (about 325 MB, under {CACHE}) and runs them"
+        )
 
 
 @pytest.fixture

@@ -79,8 +79,24 @@ def test_registration_with_the_token_succeeds_and_terminates_it_seed(
     assert second["WWW-Authenticate"] == 'Bearer error="invalid_token"'
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer unknown-token", "Basic abc", "Bearer"])
-def test_missing_or_unknown_token_is_401_rfc6750_3_1(
+@pytest.mark.parametrize("authorization", [None, "Basic abc"])
+def test_no_bearer_credentials_is_the_bare_challenge_rfc6750_3_1(
+    api: HttpClient, protected: Workspace, authorization: str | None
+) -> None:
+    """RFC 6750 §3.1: a request that lacks credentials (or tries another scheme) gets no error
+    code in the challenge; the JSON body keeps invalid_token (RFC 7592 §2)."""
+    extra = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+
+    response = post_json(api, REGISTER, SERVICE_CLIENT, **extra)
+
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json()["error"] == "invalid_token"
+    assert response["WWW-Authenticate"] == 'Bearer realm="default/default"'
+    assert not Client.objects.filter(registration_source="dcr").exists()
+
+
+@pytest.mark.parametrize("authorization", ["Bearer unknown-token", "Bearer", "bearer  x y"])
+def test_a_bad_bearer_token_is_401_invalid_token_rfc6750_3_1(
     api: HttpClient, protected: Workspace, authorization: str | None
 ) -> None:
     extra = {"HTTP_AUTHORIZATION": authorization} if authorization else {}

@@ -13,8 +13,8 @@ from django.utils.timezone import is_aware, make_aware
 from registration import audit, maintenance, services
 from registration.cli import (
     client_from_id,
+    command_base_url,
     one_line,
-    public_base_url,
     read_json_file,
     table,
     to_json,
@@ -209,6 +209,11 @@ class Command(BaseCommand):
         )
         registrar.add_argument("label", metavar="TENANT/WORKSPACE")
         registrar.add_argument("--name", default="DCR registrar", help="the client's name")
+        registrar.add_argument(
+            "--base-url",
+            metavar="URL",
+            help="scheme and host of the printed token_endpoint (default DCR_PUBLIC_BASE_URL)",
+        )
 
         resource_server = actions.add_parser(
             "resource-server",
@@ -314,11 +319,13 @@ class Command(BaseCommand):
 
     def _registrar(self, options: dict[str, Any]) -> None:
         workspace = workspace_from_label(options["label"])
+        # Before the client is made: a bad --base-url writes nothing.
+        base = command_base_url(options["base_url"], stderr=self.stderr)
         client, secret = services.registrar_create(workspace=workspace, name=options["name"])
         data = {
             "client_id": client.client_id,
             "client_secret": secret,
-            "token_endpoint": f"{public_base_url()}{workspace.path}/oauth2/token",
+            "token_endpoint": f"{base}{workspace.path}/oauth2/token",
         }
         self.stdout.write(to_json(data))
 

@@ -6,7 +6,9 @@ the first time (printing its random password once), prints the URLs, then serves
 
 from __future__ import annotations
 
+import errno
 import secrets
+import socket
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -23,19 +25,51 @@ from tenants.services import WorkspaceError, workspace_create
 
 DEFAULT_ADDRPORT = "127.0.0.1:8000"
 ADMIN_USERNAME = "admin"
-_ANY_ADDRESS = {"", "0", "0.0.0.0", "[::]"}  # noqa: S104  # shown as loopback, not bound
+_ANY_ADDRESS = {"0.0.0.0", "::"}  # noqa: S104  # shown as loopback, not bound
 
 
 def base_from_addrport(addrport: str) -> str:
     """``HOST:PORT`` or ``PORT`` (runserver's forms) -> ``http://HOST:PORT``."""
+    host, port = split_addrport(addrport)
+    if host in _ANY_ADDRESS:
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def split_addrport(addrport: str) -> tuple[str, int]:
+    """``HOST:PORT``, ``[V6]:PORT`` or ``PORT`` -> (host to bind, port); runserver's forms."""
     host, sep, port = addrport.strip().rpartition(":")
     if not sep:
         host, port = "", addrport.strip()
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise CommandError(f"invalid --addrport {addrport[:100]!r}: expected HOST:PORT or PORT")
-    if host in _ANY_ADDRESS:
-        host = "127.0.0.1"
-    return f"http://{host}:{port}"
+    host = host.strip("[]")
+    return ("0.0.0.0" if host in {"", "0"} else host), int(port)  # noqa: S104  # runserver's "0"
+
+
+def ensure_port_free(addrport: str) -> None:
+    """Bind the address once before anything is printed, so a port in use is one line up
+    front, not a "Discovery: ..." that claims a server which then fails to start."""
+    host, port = split_addrport(addrport)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise CommandError(f"cannot serve on {addrport!r}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # runserver sets SO_REUSEADDR too: only a live listener makes the bind fail.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"port {port} on {host} is already in use: stop what listens there, "
+                    f"or pick another port (make run PORT={port + 1}, or --addrport)"
+                ) from None
+            raise CommandError(f"cannot serve on {addrport!r}: {exc.strerror}") from None
 
 
 def ensure_default_workspace() -> Workspace:
@@ -81,6 +115,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         addrport: str = options["addrport"]
         listen_base = base_from_addrport(addrport)
+        if not options["no_serve"]:
+            ensure_port_free(addrport)
         call_command("migrate", interactive=False, verbosity=0)
         workspace = ensure_default_workspace()
         password = ensure_admin()
