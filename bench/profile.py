@@ -16,6 +16,7 @@ import json
 import os
 import pstats
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -121,6 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timing", action="store_true", help="time the loop, no profiler")
     parser.add_argument("--repeat", type=int, default=5, help="timing: loops, the best is shown")
     parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="under valgrind --tool=callgrind --instr-atstart=no: instrument only the loop",
+    )
+    parser.add_argument(
         "--postgres", action="store_true", help="a fresh database on DATABASE_URL's server"
     )
     args = parser.parse_args(argv)
@@ -161,6 +167,17 @@ def _run(args: argparse.Namespace) -> None:
     for query in queries.captured_queries:
         print("  ", query["sql"][:160])
     reset_queries()
+    if args.callgrind:
+        # Instruction counts do not depend on what else the machine runs: the before/after
+        # figure of a code change on a busy machine. Read them with callgrind_annotate.
+        control = ["callgrind_control", "--instr=on", str(os.getpid())]
+        subprocess.run(control, check=True, capture_output=True)  # noqa: S603
+        for _ in range(args.count):
+            operation()
+        control[1] = "--instr=off"
+        subprocess.run(control, check=True, capture_output=True)  # noqa: S603
+        print(f"\n{args.count} x {args.operation} instrumented")
+        return
     if args.timing:
         best, best_cpu = float("inf"), float("inf")
         for _ in range(args.repeat):
