@@ -91,9 +91,7 @@ def test_a_deleted_workspace_is_gone(register: RegisterFn, workspace: Workspace)
     assert register().status_code == HTTPStatus.NOT_FOUND
 
 
-def test_a_rolled_back_change_leaves_no_stale_entry(
-    api: HttpClient, workspace: Workspace
-) -> None:
+def test_a_rolled_back_change_leaves_no_stale_entry(api: HttpClient, workspace: Workspace) -> None:
     before = ConfigurationVersion.objects.get().value
     with transaction.atomic():
         DCRSettings.objects.filter(workspace=workspace).update(enabled=False)
