@@ -64,7 +64,34 @@ def record(
     description: str = "",
     operation: str = "",
 ) -> AuditEvent:
-    event_row = AuditEvent(
+    """Write one event (inside the caller's transaction when it has one)."""
+    return _AUDIT_INSERT.insert(
+        build(
+            workspace=workspace,
+            event=event,
+            info=info,
+            client_id=client_id,
+            outcome=outcome,
+            rule=rule,
+            description=description,
+            operation=operation,
+        )
+    )
+
+
+def build(
+    *,
+    workspace: Workspace,
+    event: str,
+    info: RequestInfo,
+    client_id: str = "",
+    outcome: str = "ok",
+    rule: str = "",
+    description: str = "",
+    operation: str = "",
+) -> AuditEvent:
+    """The event, not yet written (a combined statement writes it with its change)."""
+    return AuditEvent(
         workspace=workspace,
         event=event,
         operation=operation,
@@ -78,7 +105,6 @@ def record(
         software_statement_issuer=_text(info.software_statement_issuer, 255),
         actor=_text(info.actor, 150),
     )
-    return _AUDIT_INSERT.insert(event_row)
 
 
 def record_refusal(
