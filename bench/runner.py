@@ -1,7 +1,8 @@
 """``python -m bench``: set up a fresh database, serve it with gunicorn, load it, report.
 
     python -m bench                   # the table, written to bench/results/
-    python -m bench --peer            # ... and node-oidc-provider in the same run
+    python -m bench --peer            # ... and its peers in the same run: node-oidc-provider,
+                                      # django-oauth-toolkit's DCR (PBKDF2, then a cheap hasher)
     python -m bench --smoke           # a few seconds; exit 1 when any operation failed (CI)
 
 Environment (flags win): BENCH_DURATION (s per scenario, 5), BENCH_CONCURRENCY (connections, 8),
@@ -17,6 +18,7 @@ import os
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -55,7 +57,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     # keep-alive connections served.
     parser.add_argument("--workers", type=int, default=int(_env_number("BENCH_WORKERS", 2 * cores)))
     parser.add_argument("--threads", type=int, default=int(_env_number("BENCH_THREADS", 2)))
-    parser.add_argument("--peer", action="store_true", help="also load node-oidc-provider")
+    parser.add_argument(
+        "--peer", action="store_true", help="also load node-oidc-provider and django-oauth-toolkit"
+    )
     parser.add_argument("--smoke", action="store_true", help="a few seconds; fail on any error")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)
@@ -66,16 +70,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 @contextmanager
-def fresh_database(workdir: Path) -> Iterator[tuple[str, str]]:
+def fresh_database(workdir: Path, suffix: str = "bench") -> Iterator[tuple[str, str]]:
     """(DATABASE_URL, label) of a database made for this run, removed afterwards."""
     given = os.environ.get("DATABASE_URL", "")
     if not given.startswith(("postgres://", "postgresql://")):
-        yield f"sqlite:///{workdir / 'bench.sqlite3'}", "SQLite (WAL)"
+        yield f"sqlite:///{workdir / f'{suffix}.sqlite3'}", "SQLite (WAL)"
         return
     import psycopg  # only with PostgreSQL
 
     parts = urlsplit(given)
-    name = f"{parts.path.lstrip('/') or 'postgres'}_bench"
+    name = f"{parts.path.lstrip('/') or 'postgres'}_{suffix}"
     admin = urlunsplit(parts._replace(scheme="postgresql"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -83,9 +87,10 @@ def fresh_database(workdir: Path) -> Iterator[tuple[str, str]]:
     try:
         yield urlunsplit(parts._replace(path=f"/{name}")), "PostgreSQL"
     finally:
-        from django.db import connections
+        if "django" in sys.modules:
+            from django.db import connections
 
-        connections.close_all()
+            connections.close_all()
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -177,6 +182,58 @@ def _bench_peer(clients: Clients, workdir: Path, options: Options) -> dict[str, 
         server.stop()
 
 
+def dot_target(port: int) -> Target:
+    return Target(
+        label="django-oauth-toolkit",
+        host="127.0.0.1",
+        port=port,
+        trivial="/bench/trivial",
+        discovery="/o/.well-known/oauth-authorization-server",
+        register="/o/register/",
+        register_ss="",
+        register_at="",
+        token="/o/token/",
+        token_at="",
+    )
+
+
+def _bench_dot(
+    args: argparse.Namespace, clients: Clients, workdir: Path, options: Options, hasher: str
+) -> dict[str, RunResult]:
+    """django-oauth-toolkit's own DCR (bench/dot_peer) under the same gunicorn and database."""
+    with fresh_database(workdir, suffix=f"bench_dot_{hasher}") as (database_url, _label):
+        env = {
+            **_server_env(database_url),
+            "DJANGO_SETTINGS_MODULE": "bench.dot_peer.settings",
+            "BENCH_DOT_HASHER": hasher,
+        }
+        subprocess.run(
+            [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
+            cwd=BASE_DIR,
+            env=env,
+            check=True,
+        )
+        server = gunicorn(
+            workers=args.workers,
+            threads=args.threads,
+            env=env,
+            log=workdir / f"dot-{hasher}.log",
+            app="bench.dot_peer.wsgi:application",
+        )
+        print(
+            f"django-oauth-toolkit DCR ({hasher} hasher), gunicorn {args.workers} workers x "
+            f"{args.threads} threads on 127.0.0.1:{server.port}",
+            flush=True,
+        )
+        server.start("/bench/trivial", cwd=BASE_DIR)
+        try:
+            return run_suite(
+                clients, dot_target(server.port), options, None, _say, server.cpu_seconds
+            )
+        finally:
+            server.stop()
+
+
 def _say(line: str) -> None:
     print(line, flush=True)
 
@@ -190,12 +247,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     options = Options(duration=args.duration, concurrency=args.concurrency)
     workdir = Path(tempfile.mkdtemp(prefix="dcr-bench-"))
-    peer_results: dict[str, RunResult] | None = None
+    peer_results: dict[str, dict[str, RunResult]] = {}
     try:
         with Clients(args.clients) as clients:
             dcr_results, db_label = _bench_dcr(args, clients, workdir, options)
             if args.peer:
-                peer_results = _bench_peer(clients, workdir, options)
+                peer_results["node-oidc-provider"] = _bench_peer(clients, workdir, options)
+                peer_results["django-oauth-toolkit"] = _bench_dot(
+                    args, clients, workdir, options, "default"
+                )
+                peer_results["django-oauth-toolkit (cheap hasher)"] = _bench_dot(
+                    args, clients, workdir, options, "md5"
+                )
     except (ServerError, SetupError, LoadError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1

@@ -109,13 +109,20 @@ class Server:
             self._log = None
 
 
-def gunicorn(*, workers: int, threads: int, env: dict[str, str], log: Path) -> Server:
+def gunicorn(
+    *,
+    workers: int,
+    threads: int,
+    env: dict[str, str],
+    log: Path,
+    app: str = "dcr_server.wsgi:application",
+) -> Server:
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "gunicorn",
-        "dcr_server.wsgi:application",
+        app,
         "--bind",
         f"127.0.0.1:{port}",
         "--worker-class",
