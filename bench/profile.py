@@ -141,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
             os.environ.setdefault("DJANGO_SECRET_KEY", "profile-only-key")
+            os.environ.setdefault("DCR_ENCRYPTION_KEYS", "profile-only-encryption-key")
             _run(args)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -104,6 +104,12 @@ def _server_env(database_url: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
     env.setdefault("DJANGO_SECRET_KEY", "bench-" + secrets.token_urlsafe(32))
+    # Required with debug off (issue 14); a throwaway key like the secret key above.
+    env.setdefault("DCR_ENCRYPTION_KEYS", "bench-" + secrets.token_urlsafe(32))
+    # The load comes from one address: the server's default registration limits (60 per minute
+    # per address, 600 per workspace; issue 14) would refuse most of it.
+    env.setdefault("DCR_DEFAULT_REGISTRATIONS_PER_MINUTE_PER_IP", "0")
+    env.setdefault("DCR_DEFAULT_REGISTRATIONS_PER_MINUTE", "0")
     return env
 
 
@@ -145,6 +151,7 @@ def _bench_dcr(
         env = _server_env(database_url)
         os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
         os.environ.setdefault("DJANGO_SECRET_KEY", env["DJANGO_SECRET_KEY"])
+        os.environ.setdefault("DCR_ENCRYPTION_KEYS", env["DCR_ENCRYPTION_KEYS"])
         os.environ["DJANGO_ALLOWED_HOSTS"] = env["DJANGO_ALLOWED_HOSTS"]
         import django
 

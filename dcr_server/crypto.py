@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 CLIENT_SECRET_BYTES = 32  # 43 URL-safe characters
 TOKEN_BYTES = 32
@@ -63,8 +64,12 @@ def _fernet_key(material: str) -> bytes:
 
 
 def _key_materials() -> tuple[str, ...]:
+    """The configured keys. Never derived from SECRET_KEY (changing that key must not make
+    every stored secret unreadable); the settings refuse to start without them."""
     configured = tuple(getattr(settings, "DCR_ENCRYPTION_KEYS", ()) or ())
-    return configured or (str(settings.SECRET_KEY),)
+    if not configured:
+        raise ImproperlyConfigured("DCR_ENCRYPTION_KEYS is empty: no key to encrypt secrets with")
+    return configured
 
 
 @lru_cache(maxsize=8)

@@ -7,7 +7,14 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from dcr_server.env import env_bool, env_int, env_list, env_str
+from dcr_server.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    local_encryption_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -125,15 +132,41 @@ LOGIN_URL = "/accounts/login/"
 DCR_MAX_BODY_BYTES = env_int("DCR_MAX_BODY_BYTES", 64 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(DCR_MAX_BODY_BYTES, 256 * 1024)
 
-# Comma-separated; the first encrypts, all decrypt. Derived from SECRET_KEY when unset.
+# Comma-separated; the first encrypts, all decrypt. Required when debug is off (issue 14: no
+# silent fallback to a key derived from DJANGO_SECRET_KEY, no public development key); with debug
+# on (make run) a random local key is generated once and kept in var/encryption.key.
 DCR_ENCRYPTION_KEYS = env_list("DCR_ENCRYPTION_KEYS")
+DCR_LOCAL_ENCRYPTION_KEY_FILE = BASE_DIR / "var" / "encryption.key"
+if not DCR_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DCR_ENCRYPTION_KEYS is required when DJANGO_DEBUG is not 1: client secrets and "
+            "signing keys are encrypted with it (generate one: python -c "
+            '"import secrets; print(secrets.token_urlsafe(32))")'
+        )
+    DCR_ENCRYPTION_KEYS = [local_encryption_key(DCR_LOCAL_ENCRYPTION_KEY_FILE)]
 DCR_FETCH_ALLOW_PRIVATE_ADDRESSES = env_bool("DCR_FETCH_ALLOW_PRIVATE_ADDRESSES", False)
 # Scheme and host of every absolute URL (issuer, endpoints); unset: taken from the request.
 DCR_PUBLIC_BASE_URL = env_str("DCR_PUBLIC_BASE_URL")
 # RFC 7592 §5: failed registration-access-token attempts allowed per source IP per minute.
 DCR_MANAGEMENT_FAILURES_PER_MINUTE = env_int("DCR_MANAGEMENT_FAILURES_PER_MINUTE", 30)
+# Abuse defaults (issue 14): registrations per minute when the policy sets no rate_limit, per
+# source address (an IPv6 /64) and per workspace; 0 turns either off.
+DCR_DEFAULT_REGISTRATIONS_PER_MINUTE_PER_IP = env_int(
+    "DCR_DEFAULT_REGISTRATIONS_PER_MINUTE_PER_IP", 60
+)
+DCR_DEFAULT_REGISTRATIONS_PER_MINUTE = env_int("DCR_DEFAULT_REGISTRATIONS_PER_MINUTE", 600)
+# Issue 14: module prefixes a policy's "hook" may name (comma-separated); empty: no hooks.
+DCR_POLICY_HOOK_MODULES = env_list("DCR_POLICY_HOOK_MODULES")
 # Behind load balancers: how many proxies append to the client-address header (0: use the peer).
 DCR_TRUSTED_PROXY_COUNT = env_int("DCR_TRUSTED_PROXY_COUNT", 0)
+# Issue 14: X-Forwarded-For counts only from a peer inside these networks (comma-separated CIDRs).
+DCR_TRUSTED_PROXY_NETWORKS = env_networks("DCR_TRUSTED_PROXY_NETWORKS")
+if DCR_TRUSTED_PROXY_COUNT > 0 and not DCR_TRUSTED_PROXY_NETWORKS:
+    raise ImproperlyConfigured(
+        "DCR_TRUSTED_PROXY_NETWORKS is required when DCR_TRUSTED_PROXY_COUNT is above 0: "
+        "the CIDRs of the proxies whose X-Forwarded-For is believed"
+    )
 DCR_CLIENT_IP_HEADER = env_str("DCR_CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR")
 
 if env_bool("DJANGO_SECURE_PROXY_SSL", False):

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dcr_server.oauth import views as oauth
+from dcr_server.oauth.sessions import WorkspaceLoginView
 from registration.api import openapi
 from registration.api.views import ClientConfigurationView, ClientRegistrationView
 from tenants.resolve import workspace_view
@@ -15,7 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", openapi.schema, name="openapi-schema"),
     path("api/docs/", openapi.docs, name="openapi-docs"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    # Issue 14: the login binds itself to the workspace of its ``next`` (oauth/sessions.py).
+    path("accounts/login/", WorkspaceLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # RFC 8414 §3.1 path-insertion forms.
     path(".well-known/oauth-authorization-server/<slug:tenant>/<slug:workspace>", oauth.discovery),
@@ -35,3 +37,6 @@ urlpatterns = [
     path(WS + "oauth2/introspect", oauth.introspection, name="introspect"),
     path(WS + "oauth2/userinfo", oauth.userinfo, name="userinfo"),
 ]
+
+# A database outage raised inside a middleware answers 503 JSON like one raised in a view.
+handler500 = "dcr_server.resilience.server_error"

@@ -6,18 +6,28 @@ secrets or metadata values.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import F, QuerySet
 
 from dcr_server.prepared import PreparedInsert
 from registration.errors import RegistrationError
 from registration.models import AuditEvent
+from registration.sources import source_key
 from tenants.models import Workspace
 
+logger = logging.getLogger(__name__)
+
 MAX_DESCRIPTION = 500
+REFUSAL_WINDOW = 60
+"""Seconds: refusals of one kind from one source within a window share one audit row."""
+_REFUSAL_KEY_PREFIX = "dcr:audit:refused:v1"
 
 # An audit row goes with every API call: its INSERT is compiled once (dcr_server/prepared.py).
 _AUDIT_INSERT: PreparedInsert[AuditEvent] = PreparedInsert(AuditEvent)
@@ -114,8 +124,33 @@ def record_refusal(
     error: RegistrationError,
     info: RequestInfo,
     client_id: str = "",
-) -> AuditEvent:
-    return record(
+    now: float | None = None,
+) -> None:
+    """Audit a refused request, aggregated so that abuse cannot fill the database.
+
+    Refusals with the same workspace, operation, error code, rule and source (an IPv6 /64 is one
+    source) within one ``REFUSAL_WINDOW`` share one ``refused`` row whose ``count`` grows; the
+    row keeps the first refusal's time, client id and description. The row's id is remembered
+    in the cache (shared by every app server through Redis); when the cache fails, each refusal
+    gets its own row (the trail stays complete, only unbounded).
+    """
+    at = time.time() if now is None else now
+    window = int(at // REFUSAL_WINDOW)
+    identity = "|".join(
+        [str(workspace.pk), operation, error.error, error.rule or "", source_key(info.source_ip)]
+    )
+    digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    key = f"{_REFUSAL_KEY_PREFIX}:{digest}:{window}"
+    try:
+        row_id = cache.get(key)
+    except Exception as exc:
+        logger.warning("Refusal aggregation off, the cache failed: %s", type(exc).__name__)
+        row_id = None
+    if isinstance(row_id, int) and AuditEvent.objects.filter(pk=row_id).update(
+        count=F("count") + 1
+    ):
+        return
+    row = record(
         workspace=workspace,
         event=AuditEvent.Event.REFUSED,
         operation=operation,
@@ -125,6 +160,11 @@ def record_refusal(
         description=error.description,
         info=info,
     )
+    try:
+        # add, not set: of two first refusals racing, later ones join the row that won.
+        cache.add(key, row.pk, timeout=REFUSAL_WINDOW + 5)
+    except Exception as exc:
+        logger.warning("Refusal aggregation off, the cache failed: %s", type(exc).__name__)
 
 
 def events(*, workspace: Workspace, since: datetime | None = None) -> QuerySet[AuditEvent]:
@@ -149,6 +189,8 @@ def event_data(event: AuditEvent) -> dict[str, Any]:
         data["rule"] = event.rule
     if event.operation:
         data["operation"] = event.operation
+    if event.event == AuditEvent.Event.REFUSED:
+        data["count"] = event.count  # refusals this row stands for (aggregated per minute)
     data.update(
         {
             "actor": event.actor,

@@ -4,16 +4,31 @@ Without trusted proxies (``DCR_TRUSTED_PROXY_COUNT`` = 0, the default) it is ``R
 ``X-Forwarded-For`` is ignored: anyone can send that header. Behind N trusted proxies each one
 appends the address it received the request from, so the client is the N-th entry from the right;
 entries further left were written by the client and may be forged.
+
+The header is believed only from a peer inside ``DCR_TRUSTED_PROXY_NETWORKS`` (required when the
+count is above 0, checked at start-up by the settings): a client connecting directly, bypassing
+the proxies, cannot choose its own address. Walking from the right, every hop between the peer
+and the client must be a trusted proxy too; the first address outside the networks is the client.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.http import HttpRequest
 
 DEFAULT_HEADER = "HTTP_X_FORWARDED_FOR"
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _trusted(address: str | None, networks: Sequence[Network]) -> bool:
+    if not address:
+        return False
+    parsed = ipaddress.ip_address(address)
+    return any(parsed.version == net.version and parsed in net for net in networks)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -22,13 +37,23 @@ def client_ip(request: HttpRequest) -> str:
     hops = getattr(settings, "DCR_TRUSTED_PROXY_COUNT", 0)
     if not isinstance(hops, int) or hops <= 0:
         return remote
+    networks: Sequence[Network] = getattr(settings, "DCR_TRUSTED_PROXY_NETWORKS", ())
+    if not _trusted(remote, networks):
+        return remote  # not through our proxies: its X-Forwarded-For is the client's own text
     header = getattr(settings, "DCR_CLIENT_IP_HEADER", DEFAULT_HEADER) or DEFAULT_HEADER
     # Several X-Forwarded-For headers arrive joined by commas, in order: one list either way.
-    entries = str(request.META.get(header, "")).split(",")
-    if not request.META.get(header) or len(entries) < hops:
-        # Fewer entries than trusted proxies: the request did not come through all of them.
-        return remote
-    return normalize_ip(entries[-hops]) or remote
+    raw = str(request.META.get(header, ""))
+    entries = [normalize_ip(entry) for entry in raw.split(",")] if raw else []
+    # The peer is the last proxy; the hops before it appended the addresses right of the client.
+    for position in range(1, hops + 1):
+        if position > len(entries):
+            return remote  # fewer entries than proxies: it did not come through all of them
+        entry = entries[-position]
+        if entry is None:
+            return remote
+        if position == hops or not _trusted(entry, networks):
+            return entry
+    return remote  # pragma: no cover - the loop always returns
 
 
 def normalize_ip(value: str) -> str | None:

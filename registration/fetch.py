@@ -10,12 +10,13 @@ network. Every fetch here therefore:
   swap in another address) while sending the original ``Host`` and, for https, verifying the
   certificate against the host name;
 - follows redirects by hand, re-checking scheme and address on every hop;
-- caps the body size and the total time, uses no proxy and no cookies, and never logs or echoes
-  the response body.
+- caps the body size and the total time (name resolution included), uses no proxy and no
+  cookies, and never logs or echoes the response body.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import http.client
 import ipaddress
@@ -25,6 +26,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
@@ -171,12 +173,60 @@ def _parse(url: str, schemes: frozenset[str]) -> _Target:
     return _Target(scheme, host, port or _DEFAULT_PORTS[scheme], path)
 
 
-def _resolve(target: _Target, *, allow_private: bool) -> list[tuple[int, tuple[object, ...]]]:
-    """Resolve once; refuse when any address is forbidden. Returns (family, sockaddr) pairs."""
-    try:
-        infos = socket.getaddrinfo(
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise FetchError("the fetch timed out")
+        return left
+
+
+DEFAULT_RESOLVE_SECONDS = 3.0
+
+# Name resolution has no timeout in the standard library (getaddrinfo blocks for as long as the
+# system resolver likes: seconds per server and attempt). It runs on this small pool so that the
+# fetch's one deadline covers it; a lookup still running at the deadline is abandoned to its
+# thread (it cannot be interrupted) and the fetch fails as timed out. The pool is bounded: many
+# hanging lookups make later fetches wait and time out (fail closed), never pile up threads.
+RESOLVER_THREADS = 8
+_resolver: concurrent.futures.ThreadPoolExecutor | None = None
+_resolver_lock = threading.Lock()
+
+
+def _resolver_pool() -> concurrent.futures.ThreadPoolExecutor:
+    global _resolver
+    with _resolver_lock:
+        if _resolver is None:  # made on first use: in the worker process, after any fork
+            _resolver = concurrent.futures.ThreadPoolExecutor(
+                max_workers=RESOLVER_THREADS, thread_name_prefix="dcr-resolve"
+            )
+        return _resolver
+
+
+def _getaddrinfo(target: _Target, deadline: _Deadline) -> list[Any]:
+    def lookup() -> list[Any]:
+        return socket.getaddrinfo(
             target.host, target.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
         )
+
+    future = _resolver_pool().submit(lookup)
+    try:
+        return future.result(timeout=deadline.remaining())
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        raise FetchError("the fetch timed out") from None
+
+
+def _resolve(
+    target: _Target, *, allow_private: bool, deadline: _Deadline | None = None
+) -> list[tuple[int, tuple[object, ...]]]:
+    """Resolve once, within ``deadline``; refuse when any address is forbidden. Returns
+    (family, sockaddr) pairs."""
+    try:
+        infos = _getaddrinfo(target, deadline or _Deadline(DEFAULT_RESOLVE_SECONDS))
     except (OSError, UnicodeError) as exc:
         raise FetchError("the URL host could not be resolved") from exc
     vetted: list[tuple[int, tuple[object, ...]]] = []
@@ -197,17 +247,6 @@ def _resolve(target: _Target, *, allow_private: bool) -> list[tuple[int, tuple[o
 
 
 # --- the connection -------------------------------------------------------------------------
-
-
-class _Deadline:
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-
-    def remaining(self) -> float:
-        left = self.end - time.monotonic()
-        if left <= 0:
-            raise FetchError("the fetch timed out")
-        return left
 
 
 class _PinnedConnection(http.client.HTTPConnection):
@@ -308,9 +347,9 @@ def _fetch(
     max_redirects: int,
     accept: str,
 ) -> FetchResult:
-    # One deadline for the whole fetch, redirects included. Socket timeouts bound each
-    # operation; the watchdog bounds a server that trickles bytes just fast enough to dodge them.
-    # (Name resolution has no timeout in the standard library; it is the resolver's own.)
+    # One deadline for the whole fetch, redirects and name resolution included. Socket timeouts
+    # bound each operation; the watchdog bounds a server that trickles bytes just fast enough to
+    # dodge them; resolution runs on the resolver pool, waited for until the deadline.
     deadline = _Deadline(timeout)
     current = url
     previous_scheme: str | None = None
@@ -318,7 +357,8 @@ def _fetch(
         target = _parse(current, schemes)  # every hop: scheme, userinfo, host form
         if previous_scheme == "https" and target.scheme == "http":
             raise FetchError("a redirect from https to http is refused")
-        addresses = _resolve(target, allow_private=allow_private)  # every hop: addresses
+        # every hop: addresses, resolved within the deadline
+        addresses = _resolve(target, allow_private=allow_private, deadline=deadline)
         connection = _PinnedConnection(target, addresses, deadline)
         watchdog = threading.Timer(deadline.remaining(), connection.abort)
         watchdog.daemon = True

@@ -2,13 +2,16 @@
 
 - Signed request body: ``Content-Type: application/jwt`` (or ``application/jose``), a JWS whose
   payload is the metadata, verified against the workspace's signed-request key set; ``exp``
-  required, ``aud`` checked when present, a ``jti`` never accepted twice.
+  and ``jti`` required, ``exp`` at most ``MAX_SIGNED_BODY_LIFETIME`` ahead (so a replay id is kept
+  an hour at most), ``aud`` when present names this workspace (its issuer or its registration
+  endpoint), a ``jti`` never accepted twice.
 - Software statement (RFC 7591 §2.3): a JWS in ``software_statement`` verified against the
   workspace's software-statement key set; its claims win over the plain JSON values.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +33,10 @@ from registration.models import DCRSettings
 JWT_MEDIA_TYPES = frozenset({"application/jwt", "application/jose"})
 # RFC 7519 §4.1: registered claims describe the JWT, not the client; never client metadata.
 JWT_REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
+MAX_SIGNED_BODY_LIFETIME = 3600
+"""Seconds: a signed request body's ``exp`` may lie at most this far ahead (CONTRACT.md "Abuse
+defaults"); its ``jti`` is remembered until then, so the replay store stays bounded."""
+CLOCK_SKEW = 60  # the leeway verify_jws grants ``exp``, granted here to the horizon too
 
 
 @dataclass(frozen=True)
@@ -83,29 +90,35 @@ def _read_signed_body(
         claims = verify_jws(
             body,
             key_set=signed_request_keys(settings),
-            required_claims=("exp",),
+            required_claims=("exp", "jti"),
             audiences=audiences,
         )
     except JOSEError as exc:
         raise InvalidClientMetadata(
             f"The signed request body is not acceptable: {_describe(exc)}"
         ) from None
+    # RFC 7519 §4.1.7: a jti lets the server refuse a replay; the contract makes it required.
     jti = claims.get("jti")
-    if jti is not None:
-        if not isinstance(jti, str) or not jti:
-            raise InvalidClientMetadata("The signed request body's jti must be a non-empty string.")
-        expires_at = datetime.fromtimestamp(int(claims["exp"]), tz=UTC)
-        namespace = f"ws{settings.workspace_id}:signed_request"
-        try:
-            first_use = accept_jti_once(namespace=namespace, jti=jti, expires_at=expires_at)
-        except JOSEError as exc:
-            raise InvalidClientMetadata(
-                f"The signed request body is not acceptable: {_describe(exc)}"
-            ) from None
-        if not first_use:
-            raise InvalidClientMetadata(
-                "The signed request body was already used (its jti was seen)."
-            )
+    if not isinstance(jti, str) or not jti:
+        raise InvalidClientMetadata(
+            "The signed request body must carry a jti claim (a non-empty string)."
+        )
+    exp = claims["exp"]
+    if int(exp) > time.time() + MAX_SIGNED_BODY_LIFETIME + CLOCK_SKEW:
+        raise InvalidClientMetadata(
+            "The signed request body's exp is more than "
+            f"{MAX_SIGNED_BODY_LIFETIME} seconds ahead; sign a shorter-lived body."
+        )
+    expires_at = datetime.fromtimestamp(int(exp), tz=UTC)
+    namespace = f"ws{settings.workspace_id}:signed_request"
+    try:
+        first_use = accept_jti_once(namespace=namespace, jti=jti, expires_at=expires_at)
+    except JOSEError as exc:
+        raise InvalidClientMetadata(
+            f"The signed request body is not acceptable: {_describe(exc)}"
+        ) from None
+    if not first_use:
+        raise InvalidClientMetadata("The signed request body was already used (its jti was seen).")
     return _without_jwt_claims(claims)
 
 

@@ -163,3 +163,36 @@ def reencrypt_secrets() -> ReencryptCounts:
             key.save(update_fields=["private_key_encrypted"])
             signing_keys += 1
     return ReencryptCounts(client_secrets=clients, signing_keys=signing_keys)
+
+
+@dataclass(frozen=True)
+class UndecryptableCounts:
+    client_secrets: int
+    signing_keys: int
+
+    @property
+    def total(self) -> int:
+        return self.client_secrets + self.signing_keys
+
+
+def count_undecryptable_secrets() -> UndecryptableCounts:
+    """Stored secrets that no key in DCR_ENCRYPTION_KEYS decrypts (a lost or retired key).
+
+    Reported at start-up (``bin/serve``; the ``registration.W001`` database check of ``migrate``
+    and ``check --database default``); each such client answers 503 at the token endpoint.
+    """
+    clients = signing_keys = 0
+    secrets = Client.objects.exclude(client_secret_encrypted="").values_list(
+        "client_secret_encrypted", flat=True
+    )
+    for ciphertext in secrets.iterator(chunk_size=2000):
+        try:
+            crypto.decrypt(ciphertext)
+        except crypto.DecryptionError:
+            clients += 1
+    for ciphertext in SigningKey.objects.values_list("private_key_encrypted", flat=True):
+        try:
+            crypto.decrypt(ciphertext)
+        except crypto.DecryptionError:
+            signing_keys += 1
+    return UndecryptableCounts(client_secrets=clients, signing_keys=signing_keys)

@@ -260,6 +260,11 @@ class AuditEvent(models.Model):
     actor = models.CharField(
         max_length=150, blank=True, default="", help_text="api, cli, or the admin user name."
     )
+    count = models.PositiveIntegerField(
+        default=1,
+        help_text="Refusals this row stands for: one refused row per source, operation, "
+        "error and rule per minute.",
+    )
 
     class Meta:
         ordering = ["time", "pk"]

@@ -27,7 +27,7 @@ from registration.models import (
     TokenRotation,
 )
 from registration.selectors import dcr_settings_for
-from registration.validation import validate_submission
+from registration.validation import has_quotas, lock_and_check_quotas, validate_submission
 from tenants.models import Workspace
 
 # RFC 7592 §2.2: the client MUST NOT send these in an update request.
@@ -88,14 +88,20 @@ def client_register(
     event = audit.build(
         workspace=workspace, event=AuditEvent.Event.REGISTER, client_id=client.client_id, info=info
     )
-    # PostgreSQL: every row (and the initial access token's consumption) in one statement.
-    written = statements.register_in_one_statement(
-        client=client, record=record, event=event, initial_access_token=initial_access_token
-    )
+    written = None
+    if not has_quotas(settings):
+        # PostgreSQL: every row (and the initial access token's consumption) in one statement.
+        # A quota needs its count and the insert under one lock: the per-row path below.
+        written = statements.register_in_one_statement(
+            client=client, record=record, event=event, initial_access_token=initial_access_token
+        )
     if written is False:
         raise InvalidToken("The access token was already used for another registration.")
     if written is None:
         with transaction.atomic():
+            lock_and_check_quotas(
+                workspace=workspace, settings=settings, metadata=metadata, info=info
+            )
             statements.CLIENT_INSERT.insert(client)
             statements.TOKEN_INSERT.insert(record)
             if initial_access_token is not None:
@@ -202,6 +208,9 @@ def client_update(
     with transaction.atomic():
         record = tokens.authenticate(workspace=workspace, client_id=client_id, presented=token)
         client = record.client
+        lock_and_check_quotas(
+            workspace=workspace, settings=settings, metadata=metadata, info=info, updating=client
+        )
         apply_metadata(client, metadata, settings)
         client.save()
         new_token, record = _rotate_if_due(settings, record, "update")

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +18,13 @@ from registration.audit import RequestInfo
 from registration.capabilities import capabilities_for
 from registration.metadata import validate_client_metadata
 from registration.models import Client, DCRSettings
-from registration.policy import Policy, PolicyContext, evaluate_policy, parse_policy
+from registration.policy import (
+    Policy,
+    PolicyContext,
+    check_quotas,
+    evaluate_policy,
+    parse_policy,
+)
 from registration.sector_identifier import check_sector_identifier
 from tenants.models import Workspace
 
@@ -40,7 +46,10 @@ def workspace_policy(settings: DCRSettings) -> Policy | None:
 
 
 def _policy_context(
-    workspace: Workspace, info: RequestInfo, updating: Client | None
+    workspace: Workspace,
+    info: RequestInfo,
+    updating: Client | None,
+    validate_metadata: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
 ) -> PolicyContext:
     dcr_clients = Client.objects.filter(
         workspace=workspace, registration_source=AbstractApplication.RegistrationSource.DCR
@@ -63,6 +72,7 @@ def _policy_context(
         is_update=updating is not None,
         workspace_label=workspace.label,
         user_agent=info.user_agent,
+        validate_metadata=validate_metadata,
     )
 
 
@@ -83,9 +93,12 @@ def validate_submission(
     capabilities = capabilities_for(workspace, settings, reject_unsupported_scopes=rejects_scopes)
     metadata = validate_client_metadata(raw_metadata, capabilities=capabilities)
     if policy is not None:
-        metadata = evaluate_policy(
-            policy, metadata=metadata, context=_policy_context(workspace, info, updating)
-        )
+
+        def revalidate(adjusted: Mapping[str, Any]) -> dict[str, Any]:
+            return validate_client_metadata(adjusted, capabilities=capabilities)
+
+        context = _policy_context(workspace, info, updating, revalidate)
+        metadata = evaluate_policy(policy, metadata=metadata, context=context)
     if "sector_identifier_uri" in metadata:
         check_sector_identifier(
             uri=metadata["sector_identifier_uri"], redirect_uris=metadata.get("redirect_uris", [])
@@ -94,3 +107,36 @@ def validate_submission(
         # RFC 7591 §3.2.1: a software statement used for registration is returned as received.
         metadata["software_statement"] = software_statement
     return metadata
+
+
+def has_quotas(settings: DCRSettings) -> bool:
+    """The workspace's policy limits its client count (registration then locks, see below)."""
+    policy = workspace_policy(settings)
+    return policy is not None and (
+        policy.max_clients is not None or policy.max_clients_per_software_id is not None
+    )
+
+
+def lock_and_check_quotas(
+    *,
+    workspace: Workspace,
+    settings: DCRSettings,
+    metadata: Mapping[str, Any],
+    info: RequestInfo,
+    updating: Client | None = None,
+) -> None:
+    """Inside the write transaction: ``max_clients`` / ``max_clients_per_software_id`` exactly.
+
+    Counting before the insert lets parallel registrations all see room for one more. Here the
+    workspace's DCR settings row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; on
+    SQLite the write transaction already holds the database's one write lock since BEGIN
+    IMMEDIATE), so registrations of one workspace with a quota count and insert one at a time,
+    and each count sees every client committed before it. Workspaces without a quota never lock.
+    """
+    policy = workspace_policy(settings)
+    if policy is None or (
+        policy.max_clients is None and policy.max_clients_per_software_id is None
+    ):
+        return
+    list(DCRSettings.objects.select_for_update().filter(pk=settings.pk).values_list("pk"))
+    check_quotas(policy, metadata=metadata, context=_policy_context(workspace, info, updating))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -30,6 +32,10 @@ class Tenant(models.Model):
         return self.slug
 
 
+def new_subject_salt() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class Workspace(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="workspaces")
     slug = models.CharField(max_length=63, validators=[slug_validator])
@@ -39,6 +45,20 @@ class Workspace(models.Model):
         help_text="Scopes this authorization server offers to its clients.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Issue 14: the subject identifiers of this workspace (dcr_server/oauth/subjects.py).
+    subject_salt = models.CharField(
+        max_length=64,
+        default=new_subject_salt,
+        editable=False,
+        help_text="Secret key of this workspace's subject identifiers (never shown).",
+    )
+    subject_type = models.CharField(
+        max_length=16,
+        choices=[("public", "public"), ("pairwise", "pairwise")],
+        default="public",
+        help_text="OpenID Connect Core §8: public (one sub per user in this workspace) or "
+        "pairwise (one per user and sector).",
+    )
 
     class Meta:
         ordering = ["tenant__slug", "slug"]

@@ -10,6 +10,7 @@ from oauth2_provider.models import RefreshToken
 from oauth2_provider.settings import oauth2_settings
 
 from dcr_server import crypto
+from dcr_server.oauth.subjects import subject_for
 from registration.selectors import access_token_by_checksum
 from tenants.models import Workspace
 
@@ -50,7 +51,9 @@ def _access_token_info(workspace: Workspace, checksum: str) -> dict[str, Any] | 
         "iat": int(token.created.timestamp()),
     }
     if token.user is not None:
-        info["sub"] = str(token.user.pk)
+        info["sub"] = subject_for(
+            workspace=workspace, user_pk=token.user.pk, client=token.application
+        )
         info["username"] = token.user.get_username()
     return info
 
@@ -78,6 +81,8 @@ def _refresh_token_info(workspace: Workspace, checksum: str) -> dict[str, Any] |
     if token.access_token is not None:
         info["scope"] = token.access_token.scope
     if token.user is not None:
-        info["sub"] = str(token.user.pk)
+        info["sub"] = subject_for(
+            workspace=workspace, user_pk=token.user.pk, client=token.application
+        )
         info["username"] = token.user.get_username()
     return info

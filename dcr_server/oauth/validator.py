@@ -23,6 +23,7 @@ from dcr_server.oauth.client_assertion import (
     assertion_subject,
     authenticate_assertion,
 )
+from dcr_server.oauth.subjects import subject_for
 from dcr_server.prepared import PreparedInsert, PreparedLookup, PreparedUpdate
 from registration.models import Client
 from registration.selectors import access_token_by_checksum
@@ -223,6 +224,18 @@ class WorkspaceOAuth2Validator(OAuth2Validator):
         return access_token_by_checksum(
             workspace=current_workspace(), checksum=crypto.token_digest(token)
         )
+
+    def get_claim_dict(self, request: Request) -> dict[str, Any]:
+        """OIDC Core §8: ``sub`` per workspace (pairwise per sector when the workspace says so),
+        never the user's database id (dcr_server/oauth/subjects.py)."""
+        claims: dict[str, Any] = super().get_claim_dict(request)
+        client = getattr(request, "client", None)
+        claims["sub"] = subject_for(
+            workspace=current_workspace(),
+            user_pk=request.user.pk,
+            client=client if isinstance(client, Client) else None,
+        )
+        return claims
 
     def get_oidc_issuer_endpoint(self, request: Request) -> str:
         # OpenID Connect Core §2: iss is the workspace's issuer.

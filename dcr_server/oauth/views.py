@@ -20,6 +20,7 @@ from oauthlib.oauth2.rfc6749.errors import InvalidClientIdError
 from dcr_server.headers import NO_STORE
 from dcr_server.oauth.discovery import discovery_document
 from dcr_server.oauth.introspection import introspect
+from dcr_server.oauth.sessions import require_workspace_login
 from registration.models import Client
 from tenants.context import current_context, current_workspace
 from tenants.keys import public_jwks
@@ -72,7 +73,8 @@ def basic_challenge(view: ViewFunc) -> ViewFunc:
 
 
 token = basic_challenge(workspace_view(WorkspaceTokenView.as_view()))
-authorize = workspace_view(WorkspaceAuthorizationView.as_view())
+# Issue 14: a login counts only at the workspaces it was made for (dcr_server/oauth/sessions.py).
+authorize = workspace_view(require_workspace_login(WorkspaceAuthorizationView.as_view()))
 revoke = basic_challenge(workspace_view(RevokeTokenView.as_view()))
 userinfo = workspace_view(UserInfoView.as_view())
 

@@ -11,7 +11,7 @@ from registration import initial_token, ratelimit, services
 from registration.api.base import DCRView, bearer_token
 from registration.api.limits import management_failure_limits, registration_limits
 from registration.api.responses import client_information
-from registration.errors import InvalidToken
+from registration.errors import InvalidToken, TooManyRequests
 
 
 class ClientRegistrationView(DCRView):
@@ -40,24 +40,40 @@ class ClientRegistrationView(DCRView):
 
 
 class ClientConfigurationView(DCRView):
-    """GET, PUT, DELETE {ws}/oauth2/register/{client_id} (RFC 7592 §2).
+    """GET, HEAD, PUT, DELETE {ws}/oauth2/register/{client_id} (RFC 7592 §2).
 
-    RFC 7592 §5: failed registration-access-token attempts are rate limited per source address.
+    RFC 7592 §5: failed registration-access-token attempts are rate limited per source (an IPv6
+    /64 is one). The token is checked first and only failures are counted, so a request with a
+    valid token is never refused because of other callers' failures (behind a NAT or a shared
+    egress anyone could otherwise lock every owner out). A source over the limit gets 429 instead
+    of 401 for its failures; with 256-bit tokens the limit slows probing, it is not what makes
+    guessing hopeless.
     """
 
     def initial(self, request: Request, *args: object, **kwargs: object) -> None:
-        self.operation = {"GET": "read", "PUT": "update", "DELETE": "delete"}.get(
+        self.operation = {"GET": "read", "HEAD": "read", "PUT": "update", "DELETE": "delete"}.get(
             request.method or "", ""
         )
         super().initial(request, *args, **kwargs)
-        ratelimit.check(management_failure_limits(self.workspace, self.request_info(request)))
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, InvalidToken):
-            ratelimit.record(
-                management_failure_limits(self.workspace, self.request_info(self.request))
-            )
+            try:
+                ratelimit.hit(
+                    management_failure_limits(self.workspace, self.request_info(self.request))
+                )
+            except TooManyRequests as refused:
+                exc = refused
         return super().handle_exception(exc)
+
+    def head(self, request: Request, client_id: str) -> Response:
+        """RFC 9110 §9.3.2: GET's status and headers without the body. The token is checked but
+        never rotated or consumed (a rotated token would be lost in the empty body), nothing is
+        written."""
+        services.client_check_token(
+            workspace=self.workspace, client_id=client_id, token=bearer_token(request)
+        )
+        return Response(status=HTTPStatus.OK, content_type="application/json")
 
     def get(self, request: Request, client_id: str) -> Response:
         issued = services.client_read(

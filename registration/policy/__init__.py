@@ -19,7 +19,7 @@ from .document import (
     parse_policy,
     policy_to_document,
 )
-from .evaluate import PolicyContext, evaluate_policy
+from .evaluate import PolicyContext, check_quotas, evaluate_policy
 from .hook import HookContext, load_hook, run_hook
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "RedirectUrisRule",
     "ScopesRule",
     "SoftwareStatementRule",
+    "check_quotas",
     "evaluate_policy",
     "load_hook",
     "parse_policy",

@@ -72,6 +72,8 @@ class PolicyContext:
     is_update: bool = False
     workspace_label: str = ""
     user_agent: str = ""
+    validate_metadata: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    """RFC 7591 §2 validation with defaults, applied to a hook's result before the rules."""
 
 
 Rule = Callable[..., None]
@@ -98,10 +100,24 @@ def evaluate_policy(
         software_statement_issuer=context.software_statement_issuer,
     )
     adjusted = run_hook(policy.hook, context=hook_context, metadata=result)
-    if adjusted != result:
-        # The hook's output is the final metadata: the declarative rules hold for it too.
+    if adjusted == result:
+        return adjusted
+    # The hook's output is the final metadata: valid client metadata (an incomplete or wrong
+    # mapping is 400 naming the hook, never a 500 further on), and the declarative rules hold.
+    if context.validate_metadata is not None:
+        try:
+            adjusted = context.validate_metadata(adjusted)
+        except RegistrationError as exc:
+            exc.rule = "hook"  # the hook is at fault; the description names the field
+            exc.description = f"policy hook returned invalid metadata: {exc.description}"
+            raise
+    try:
         for rule in _METADATA_RULES:
             rule(policy=policy, metadata=adjusted, context=context)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InvalidClientMetadata(
+            "policy hook returned metadata the policy cannot check", rule="hook"
+        ) from exc
     return adjusted
 
 
@@ -371,6 +387,20 @@ _RULES: tuple[Rule, ...] = (
     _max_per_software_id,
 )
 """Contract key order; ``rate_limit`` is the caller's, ``hook`` runs after these."""
+
+_QUOTA_RULES: tuple[Rule, ...] = (_max_clients, _max_per_software_id)
+
+
+def check_quotas(policy: Policy, *, metadata: Mapping[str, Any], context: PolicyContext) -> None:
+    """``max_clients`` and ``max_clients_per_software_id`` alone, over the final metadata.
+
+    ``evaluate_policy`` checks them early (a refusal costs nothing); the caller runs this again
+    inside the write transaction, holding the workspace's quota lock, so parallel registrations
+    cannot all pass the count before any of them is inserted.
+    """
+    for rule in _QUOTA_RULES:
+        rule(policy=policy, metadata=dict(metadata), context=context)
+
 
 _METADATA_RULES: tuple[Rule, ...] = tuple(
     rule for rule in _RULES if rule not in (_source_ip_ranges, _max_clients)

@@ -19,7 +19,14 @@ hook fails closed and its exception text never reaches the client.  Example::
             return {**metadata, "contacts": ["dcr-owners@mycompany.example"]}
         return None
 
-Pure Python: ``importlib`` resolves the dotted path; no Django object is passed in.
+Only modules under an allow-listed prefix are ever imported (``DCR_POLICY_HOOK_MODULES``,
+comma-separated module prefixes matched on whole dotted components; empty by default, so no hook
+runs until an operator names where hooks live). The path is checked before anything is imported:
+an administrator saving a policy cannot make the server import an arbitrary module (importing
+runs its top-level code).
+
+Pure Python: ``importlib`` resolves the dotted path; no Django object is passed in (the
+allow-list is read from the settings only when the caller does not pass it).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from __future__ import annotations
 import copy
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,12 +58,33 @@ class HookContext:
     software_statement_issuer: str | None
 
 
-def load_hook(dotted_path: str) -> Callable[..., Any]:
-    """Import ``package.module.callable``; ``PolicyError`` (naming ``hook``) if it is missing
-    or not callable.  Call it when a policy is saved to refuse a hook that cannot run."""
+def configured_hook_modules() -> tuple[str, ...]:
+    """``DCR_POLICY_HOOK_MODULES``: the module prefixes hooks may come from."""
+    from django.conf import settings
+
+    return tuple(getattr(settings, "DCR_POLICY_HOOK_MODULES", ()) or ())
+
+
+def _allowed(module_name: str, prefixes: Sequence[str]) -> bool:
+    return any(module_name == prefix or module_name.startswith(prefix + ".") for prefix in prefixes)
+
+
+def load_hook(
+    dotted_path: str, *, allowed_modules: Sequence[str] | None = None
+) -> Callable[..., Any]:
+    """Import ``package.module.callable``; ``PolicyError`` (naming ``hook``) if it is outside
+    the allow-list (``allowed_modules``, default ``DCR_POLICY_HOOK_MODULES``), missing or not
+    callable.  Call it when a policy is saved to refuse a hook that cannot run."""
     module_name, _, attribute = dotted_path.rpartition(".")
     if not module_name or not attribute:
         raise PolicyError("hook", 'must be a dotted Python path "package.module.callable"')
+    prefixes = configured_hook_modules() if allowed_modules is None else tuple(allowed_modules)
+    if not _allowed(module_name, prefixes):
+        allowed = ", ".join(prefixes) if prefixes else "none are"
+        raise PolicyError(
+            "hook",
+            f"module {module_name!r} is not under DCR_POLICY_HOOK_MODULES ({allowed} allowed)",
+        )
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:

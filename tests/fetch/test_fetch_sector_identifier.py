@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from registration.errors import InvalidClientMetadata
-from registration.sector_identifier import check_sector_identifier
+from registration.sector_identifier import UNUSABLE, check_sector_identifier
 
 REDIRECTS = ["https://app.example.com/cb", "https://app.example.com/cb2"]
 
@@ -98,17 +98,18 @@ def test_oidc_registration_s5_body_must_be_an_array_of_strings(base: str, path: 
 
 
 def test_oidc_registration_s5_unreachable_document_is_refused(base: str) -> None:
-    assert "HTTP 404" in _refusal(f"{base}/gone")
+    # Issue 14 finding 9: one text for every unusable URI (the reason goes to the server log).
+    assert _refusal(f"{base}/gone") == UNUSABLE
     with socket.socket() as unused:  # a port nobody listens on
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
-    assert "could not be fetched" in _refusal(f"http://127.0.0.1:{port}/all.json")
+    assert _refusal(f"http://127.0.0.1:{port}/all.json") == UNUSABLE
 
 
 def test_rfc7591_s5_sector_identifier_fetch_obeys_private_address_setting(
     base: str, settings: Any
 ) -> None:
     settings.DCR_FETCH_ALLOW_PRIVATE_ADDRESSES = False
-    assert "could not be fetched" in _refusal(f"{base}/all.json")
+    assert _refusal(f"{base}/all.json") == UNUSABLE
     port = base.rsplit(":", 1)[1]
-    assert "private or special-use" in _refusal(f"https://127.0.0.1:{port}/all.json")
+    assert _refusal(f"https://127.0.0.1:{port}/all.json") == UNUSABLE

@@ -13,6 +13,7 @@ from django.test import Client as HttpClient
 from registration.models import DCRSettings
 from tenants.resolve import find_workspace
 from tenants.services import workspace_create
+from tests.helpers import sign_in
 from tests.interop.support import LiveServer
 
 
@@ -34,5 +35,7 @@ def session_cookie(transactional_db: None) -> str:
     """The session id of a logged-in user, for clients that drive the consent page."""
     user = get_user_model().objects.create_user(username="interop", password="interop pass 42")
     browser = HttpClient()
-    browser.force_login(user)
+    workspace = find_workspace("default", "default")
+    assert workspace is not None
+    sign_in(browser, user, workspace)
     return str(browser.cookies["sessionid"].value)

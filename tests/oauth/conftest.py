@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client as HttpClient
 
 from tenants.models import Workspace
-from tests.helpers import basic, ws_url
+from tests.helpers import basic, sign_in, ws_url
 
 REDIRECT_URI = "https://app.example.com/callback"
 
@@ -96,7 +96,7 @@ def authorize(api: HttpClient, workspace: Workspace, user: Any) -> AuthorizeFn:
     """Log ``user`` in and approve an authorization request; returns the POST response."""
 
     def _authorize(client_id: str, **overrides: str | None) -> Any:
-        api.force_login(user)
+        sign_in(api, user, workspace)
         fields = {
             "response_type": "code",
             "client_id": client_id,

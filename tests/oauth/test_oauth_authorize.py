@@ -9,7 +9,7 @@ import jwt
 import pytest
 from oauth2_provider.models import Grant, RefreshToken
 
-from tests.helpers import basic, ws_url
+from tests.helpers import basic, sign_in, ws_url
 from tests.oauth.conftest import REDIRECT_URI, exchange, pkce_pair, query_of
 
 ISSUER = "http://testserver/default/default"
@@ -62,7 +62,7 @@ def authorize_params(client_id: str, challenge: str) -> dict[str, str]:
 
 def test_authorization_request_shows_consent_page_rfc6749_4_1_1(api, workspace, user, registered):
     """RFC 6749 §4.1.1: a logged-in user is asked to approve the client's request."""
-    api.force_login(user)
+    sign_in(api, user, workspace)
     _, challenge = pkce_pair()
     url = ws_url(workspace, "/oauth2/authorize")
     response = api.get(url, authorize_params(registered["client_id"], challenge))
@@ -306,7 +306,7 @@ def test_plain_pkce_is_refused_before_consent_rfc9700_2_1_1(
     }
     if method is not None:
         params["code_challenge_method"] = method
-    api.force_login(user)
+    sign_in(api, user, workspace)
     response = api.get(ws_url(workspace, "/oauth2/authorize") + "?" + urlencode(params))
 
     assert response.status_code == HTTPStatus.FOUND

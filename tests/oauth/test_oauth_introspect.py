@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken
 
+from dcr_server.oauth.subjects import subject_for
 from tests.helpers import basic, bearer, ws_url
 from tests.oauth.conftest import exchange
 
@@ -49,14 +50,16 @@ def test_active_token_rfc7662_2_2(introspect, issue_token, service_client, regis
 
 
 def test_user_token_carries_subject_rfc7662_2_2(
-    introspect, obtain_code, token_request, registered, service_client, user
+    introspect, obtain_code, token_request, registered, service_client, user, workspace
 ):
     """RFC 7662 §2.2: sub and username describe the resource owner who authorized the token."""
     code, verifier = obtain_code(registered["client_id"])
     access = exchange(token_request, registered, code, verifier).json()["access_token"]
     body = introspect(access, client=service_client).json()
     assert body["active"] is True
-    assert body["sub"] == str(user.pk)
+    # Issue 14: the workspace's subject identifier, never the database id.
+    assert body["sub"] == subject_for(workspace=workspace, user_pk=user.pk, client=None)
+    assert body["sub"] != str(user.pk)
     assert body["username"] == "alice"
     assert body["client_id"] == registered["client_id"]
 

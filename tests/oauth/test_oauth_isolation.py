@@ -13,7 +13,7 @@ import jwt
 import pytest
 from oauth2_provider.models import Grant
 
-from tests.helpers import SERVICE_CLIENT, basic, ws_url
+from tests.helpers import SERVICE_CLIENT, basic, sign_in, ws_url
 from tests.oauth.conftest import REDIRECT_URI, exchange, pkce_pair
 
 ISSUER = "http://testserver/default/default"
@@ -153,7 +153,7 @@ def test_authorize_refuses_other_workspace_client_rfc6749_4_1_2_1(
     api, user, other_workspace, registered, method
 ):
     """RFC 6749 §4.1.2.1: at acme/prod a default/default client_id is invalid and never redirected."""
-    api.force_login(user)
+    sign_in(api, user, other_workspace)
     _, challenge = pkce_pair()
     fields = {
         "response_type": "code",

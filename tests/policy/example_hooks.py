@@ -83,3 +83,16 @@ def rename_official(*, context: HookContext, metadata: dict[str, Any]) -> dict[s
 
 def drop_contacts(*, context: HookContext, metadata: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in metadata.items() if key != "contacts"}
+
+
+def incomplete(*, context: HookContext, metadata: dict[str, Any]) -> dict[str, Any]:
+    """Returns a partial mapping: only a name (no grant types, no redirect URIs)."""
+    return {"client_name": "only a name"}
+
+
+def wrong_types(*, context: HookContext, metadata: dict[str, Any]) -> dict[str, Any]:
+    return {**metadata, "grant_types": "client_credentials", "contacts": "not-a-list"}
+
+
+def drop_grant_types(*, context: HookContext, metadata: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in metadata.items() if key != "grant_types"}

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 from django.test import RequestFactory
 
 from registration.client_ip import client_ip, normalize_ip
+
+PROXIES = (ipaddress.ip_network("10.0.0.0/8"),)
+
+
+@pytest.fixture(autouse=True)
+def _proxies_in_10_8(settings) -> None:
+    """The proxies of these cases live in 10.0.0.0/8 (DCR_TRUSTED_PROXY_NETWORKS)."""
+    settings.DCR_TRUSTED_PROXY_NETWORKS = PROXIES
+
 
 CASES = [
     # (trusted hops, X-Forwarded-For or None, REMOTE_ADDR, expected)

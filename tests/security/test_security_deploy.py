@@ -45,11 +45,12 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": STRONG_KEY,
         "DJANGO_ALLOWED_HOSTS": "auth.example.com",
-        "DCR_ENCRYPTION_KEYS": "first-encryption-key-0123456789,previous-key-9876543210",
+        "DCR_ENCRYPTION_KEYS": "first-encryption-key-0123456789abcdef,previous-key-9876543210-fedcba9876",
         "DJANGO_SECURE": "1",
         "DJANGO_SECURE_PROXY_SSL": "1",
         "DCR_PUBLIC_BASE_URL": "https://auth.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "REDIS_URL": "redis://127.0.0.1:6379/5",  # shared limits (registration.W003)
     }
 
 
@@ -89,7 +90,11 @@ def test_debug_off_without_a_secret_key_refuses_to_start(tmp_path: Path) -> None
 @pytest.mark.slow
 def test_debug_is_off_unless_asked_for(tmp_path: Path) -> None:
     """README: DJANGO_DEBUG defaults to 0 outside `make run`."""
-    env = {"DJANGO_SECRET_KEY": STRONG_KEY, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    env = {
+        "DJANGO_SECRET_KEY": STRONG_KEY,
+        "DCR_ENCRYPTION_KEYS": STRONG_KEY,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    }
 
     done = _manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)", **env)
 

@@ -164,7 +164,8 @@ def test_failed_management_attempts_are_rate_limited_rfc7592_5(
     right_token_now = api.get(uri, **bearer(registered["registration_access_token"]))
 
     assert statuses == [401, 401, 401, 429]
-    assert right_token_now.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    # Issue 14 finding 3: the owner's valid token is never refused for others' failures.
+    assert right_token_now.status_code == HTTPStatus.OK
     cache.clear()
 
 

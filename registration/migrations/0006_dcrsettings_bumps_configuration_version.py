@@ -9,8 +9,8 @@ forwards, backwards = installer("registration_dcrsettings")
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registration", "0004_policy_audit_lifecycle"),
-        ("tenants", "0003_configuration_version"),
+        ("registration", "0005_audit_refusal_count"),
+        ("tenants", "0004_configuration_version"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -1,0 +1,1 @@
+"""The production HTTP server's configuration (``bin/serve``): gunicorn settings and worker."""
