@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 from bench import report
 from bench.load import Clients, LoadError, RunResult
 from bench.scenarios import Target
-from bench.servers import BASE_DIR, Server, ServerError, gunicorn, install_peer, peer
+from bench.servers import BASE_DIR, SERVE, Server, ServerError, install_peer, peer, serve
 from bench.suite import Inputs, Options, SetupError, run_suite
 
 STATEMENTS = 256
@@ -159,11 +159,12 @@ def _bench_dcr(
         from bench.prepare import prepare
 
         prepared = prepare(statements=STATEMENTS)
-        server = gunicorn(
+        server = serve(
             workers=args.workers, threads=args.threads, env=env, log=workdir / "gunicorn.log"
         )
         print(
-            f"DCR server: {db_label}, gunicorn {args.workers} workers x {args.threads} threads "
+            f"DCR server: {db_label}, {'bin/serve' if SERVE.exists() else 'gunicorn'} "
+            f"{args.workers} workers x {args.threads} threads "
             f"on 127.0.0.1:{server.port}",
             flush=True,
         )
@@ -220,7 +221,7 @@ def _bench_dot(
             env=env,
             check=True,
         )
-        server = gunicorn(
+        server = serve(
             workers=args.workers,
             threads=args.threads,
             env=env,

@@ -139,6 +139,42 @@ def gunicorn(
     return Server(command, port=port, env=env, log=log)
 
 
+SERVE = BASE_DIR / "bin" / "serve"
+
+
+def serve(
+    *,
+    workers: int,
+    threads: int,
+    env: dict[str, str],
+    log: Path,
+    app: str | None = None,
+) -> Server:
+    """The production server as ``bin/serve`` starts it (its configuration, this virtualenv's
+    python first on PATH); gunicorn's own command line when the repository has no bin/serve.
+    ``app`` replaces the project's WSGI application (the DOT peer runs under the same server)."""
+    if not SERVE.exists():
+        return gunicorn(
+            workers=workers,
+            threads=threads,
+            env=env,
+            log=log,
+            app=app or "dcr_server.wsgi:application",
+        )
+    port = free_port()
+    served = {
+        **env,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WORKERS": str(workers),
+        "THREADS": str(threads),
+        "GUNICORN_LOG_LEVEL": "warning",
+    }
+    command = [str(SERVE), *([app] if app else [])]
+    return Server(command, port=port, env=served, log=log)
+
+
 def peer_cache_dir() -> Path:
     manifest = (PEER_DIR / "package.json").read_bytes()
     digest = hashlib.sha256(manifest).hexdigest()[:12]
