@@ -4,6 +4,7 @@
     python -m bench --peer            # ... and its peers in the same run: node-oidc-provider,
                                       # django-oauth-toolkit's DCR (PBKDF2, then a cheap hasher)
     python -m bench --smoke           # a few seconds; exit 1 when any operation failed (CI)
+    python -m bench --memory          # worker memory at idle and after 100,000 registrations
 
 Environment (flags win): BENCH_DURATION (s per scenario, 5), BENCH_CONCURRENCY (connections, 8),
 BENCH_CLIENTS (load processes, 2), BENCH_WORKERS and BENCH_THREADS (gunicorn; from the core
@@ -14,6 +15,7 @@ on that server; anything else benchmarks a fresh SQLite file (WAL) in a temporar
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import shutil
@@ -61,6 +63,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--peer", action="store_true", help="also load node-oidc-provider and django-oauth-toolkit"
     )
     parser.add_argument("--smoke", action="store_true", help="a few seconds; fail on any error")
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="resident memory per worker at idle and after --registrations registrations",
+    )
+    parser.add_argument("--registrations", type=int, default=100_000)
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -179,6 +187,43 @@ def _bench_dcr(
         return results, db_label
 
 
+def _bench_memory(args: argparse.Namespace, clients: Clients, workdir: Path) -> dict[str, Any]:
+    from bench import memory
+
+    with fresh_database(workdir) as (database_url, db_label):
+        env = _server_env(database_url)
+        os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
+        for name in ("DJANGO_SECRET_KEY", "DCR_ENCRYPTION_KEYS", "DJANGO_ALLOWED_HOSTS"):
+            os.environ.setdefault(name, env[name])
+        import django
+
+        django.setup()
+        from bench.prepare import prepare
+
+        prepare(statements=1)
+        server = serve(workers=args.workers, threads=args.threads, env=env, log=workdir / "mem.log")
+        print(
+            f"memory: {db_label}, {args.workers} workers x {args.threads} threads, "
+            f"{args.registrations} registrations",
+            flush=True,
+        )
+        server.start("/bench/trivial", cwd=BASE_DIR)
+        try:
+            document = memory.measure(
+                clients,
+                dcr_target(server.port),
+                server,
+                registrations=args.registrations,
+                concurrency=args.concurrency,
+            )
+        finally:
+            server.stop()
+    document.update({"database": db_label, "workers": args.workers, "threads": args.threads})
+    print()
+    print(memory.render(document))
+    return document
+
+
 def _bench_peer(clients: Clients, workdir: Path, options: Options) -> dict[str, RunResult]:
     folder = install_peer()
     server: Server = peer(folder=folder, log=workdir / "peer.log")
@@ -256,6 +301,17 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(duration=args.duration, concurrency=args.concurrency)
     workdir = Path(tempfile.mkdtemp(prefix="dcr-bench-"))
     peer_results: dict[str, dict[str, RunResult]] = {}
+    if args.memory:
+        try:
+            with Clients(args.clients) as clients:
+                document = _bench_memory(args, clients, workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        if not args.no_save:
+            folder = BASE_DIR / "bench" / "results"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "memory-latest.json").write_text(json.dumps(document, indent=2) + "\n")
+        return 0
     try:
         with Clients(args.clients) as clients:
             dcr_results, db_label = _bench_dcr(args, clients, workdir, options)
