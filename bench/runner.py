@@ -36,6 +36,7 @@ from bench.servers import BASE_DIR, SERVE, Server, ServerError, install_peer, pe
 from bench.suite import Inputs, Options, SetupError, run_suite
 
 STATEMENTS = 256
+_GIVEN_DATABASE_URL = os.environ.get("DATABASE_URL", "")
 
 
 def _env_number(name: str, default: float) -> float:
@@ -80,7 +81,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 @contextmanager
 def fresh_database(workdir: Path, suffix: str = "bench") -> Iterator[tuple[str, str]]:
     """(DATABASE_URL, label) of a database made for this run, removed afterwards."""
-    given = os.environ.get("DATABASE_URL", "")
+    # The URL given to the benchmark (the DCR server's run points DATABASE_URL at its own copy).
+    given = _GIVEN_DATABASE_URL or os.environ.get("DATABASE_URL", "")
     if not given.startswith(("postgres://", "postgresql://")):
         yield f"sqlite:///{workdir / f'{suffix}.sqlite3'}", "SQLite (WAL)"
         return
