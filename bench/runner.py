@@ -32,7 +32,16 @@ from urllib.parse import urlsplit, urlunsplit
 from bench import report
 from bench.load import Clients, LoadError, RunResult
 from bench.scenarios import Target
-from bench.servers import BASE_DIR, SERVE, Server, ServerError, install_peer, peer, serve
+from bench.servers import (
+    BASE_DIR,
+    SERVE,
+    Server,
+    ServerError,
+    gunicorn,
+    install_peer,
+    peer,
+    serve,
+)
 from bench.suite import Inputs, Options, SetupError, run_suite
 
 STATEMENTS = 256
@@ -70,6 +79,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="resident memory per worker at idle and after --registrations registrations",
     )
     parser.add_argument("--registrations", type=int, default=100_000)
+    parser.add_argument(
+        "--servers",
+        action="store_true",
+        help="trivial view and registration under gunicorn gthread and sync, granian, uvicorn",
+    )
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -226,6 +240,55 @@ def _bench_memory(args: argparse.Namespace, clients: Clients, workdir: Path) -> 
     return document
 
 
+def _bench_servers(args: argparse.Namespace, clients: Clients, workdir: Path) -> dict[str, Any]:
+    """The same two operations under each HTTP server, one after the other, in one run."""
+    from bench.load import run
+    from bench.servers import SERVER_KINDS, server_of_kind
+
+    table: dict[str, Any] = {}
+    with fresh_database(workdir) as (database_url, db_label):
+        env = _server_env(database_url)
+        os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
+        for name in ("DJANGO_SECRET_KEY", "DCR_ENCRYPTION_KEYS", "DJANGO_ALLOWED_HOSTS"):
+            os.environ.setdefault(name, env[name])
+        import django
+
+        django.setup()
+        from bench.prepare import prepare
+
+        prepare(statements=1)
+        for kind in SERVER_KINDS:
+            server = server_of_kind(
+                kind,
+                workers=args.workers,
+                threads=args.threads,
+                env=env,
+                log=workdir / f"{kind}.log",
+            )
+            server.start("/bench/trivial", cwd=BASE_DIR)
+            try:
+                row: dict[str, Any] = {}
+                for scenario in ("trivial", "register"):
+                    result = run(
+                        clients,
+                        target=dcr_target(server.port),
+                        scenario=scenario,
+                        concurrency=args.concurrency,
+                        duration=args.duration,
+                    )
+                    row[scenario] = {**result.summary(), "errors": sum(result.errors.values())}
+                table[kind] = row
+                print(
+                    f"  {kind:<8} trivial {row['trivial']['rps']:8.1f} req/s  register "
+                    f"{row['register']['rps']:7.1f} req/s  (p99 {row['register']['p99_ms']} ms, "
+                    f"errors {row['trivial']['errors'] + row['register']['errors']})",
+                    flush=True,
+                )
+            finally:
+                server.stop()
+    return {"database": db_label, "workers": args.workers, "threads": args.threads, **table}
+
+
 def _bench_peer(clients: Clients, workdir: Path, options: Options) -> dict[str, RunResult]:
     folder = install_peer()
     server: Server = peer(folder=folder, log=workdir / "peer.log")
@@ -268,7 +331,9 @@ def _bench_dot(
             env=env,
             check=True,
         )
-        server = serve(
+        # bin/serve's configuration loads this project's startup checks: DOT runs under
+        # gunicorn's own command line with the same worker class, workers, threads, keep-alive.
+        server = gunicorn(
             workers=args.workers,
             threads=args.threads,
             env=env,
@@ -303,6 +368,19 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(duration=args.duration, concurrency=args.concurrency)
     workdir = Path(tempfile.mkdtemp(prefix="dcr-bench-"))
     peer_results: dict[str, dict[str, RunResult]] = {}
+    if args.servers:
+        try:
+            with Clients(args.clients) as clients:
+                servers_document = _bench_servers(args, clients, workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        if not args.no_save:
+            folder = BASE_DIR / "bench" / "results"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "servers-latest.json").write_text(
+                json.dumps(servers_document, indent=2) + "\n"
+            )
+        return 0
     if args.memory:
         try:
             with Clients(args.clients) as clients:
