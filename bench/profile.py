@@ -36,7 +36,7 @@ def _database(workdir: Path, postgres: bool) -> Iterator[str]:
         return
     from bench.runner import fresh_database
 
-    with fresh_database(workdir) as (url, _label):
+    with fresh_database(workdir, suffix="profile") as (url, _label):
         yield url
 
 
