@@ -12,9 +12,20 @@ from bench.suite import BASELINE, ROWS
 
 COMPARED_WITH_PEER = ("discovery", "register", "read", "update", "delete", "token")
 
-
-# node-oidc-provider rotates the registration access token on PUT only, never on GET.
-PEER_LABELS = {"read": "read (no rotation on GET)"}
+# What each peer's rows do differently from ours (shown in its row labels).
+PEER_LABELS = {
+    # node-oidc-provider and DOT rotate the registration access token on PUT only, never on GET.
+    "node-oidc-provider": {"read": "read (no rotation on GET)"},
+    "django-oauth-toolkit": {"read": "read (no rotation on GET)"},
+    "django-oauth-toolkit (cheap hasher)": {"read": "read (no rotation on GET)"},
+}
+PEER_DESCRIPTIONS = {
+    "node-oidc-provider": "node-oidc-provider (one Node.js process, in-memory storage)",
+    "django-oauth-toolkit": "django-oauth-toolkit's own DCR (same gunicorn and database; "
+    "PBKDF2 client secrets, its default)",
+    "django-oauth-toolkit (cheap hasher)": "django-oauth-toolkit's own DCR (same gunicorn and "
+    "database; MD5 password hasher for the client secrets)",
+}
 
 
 def _section(results: dict[str, RunResult], labels: dict[str, str] | None = None) -> dict[str, Any]:
@@ -32,20 +43,23 @@ def _section(results: dict[str, RunResult], labels: dict[str, str] | None = None
 def build(
     meta: dict[str, Any],
     dcr: dict[str, RunResult],
-    peer: dict[str, RunResult] | None,
+    peers: dict[str, dict[str, RunResult]] | None = None,
 ) -> dict[str, Any]:
     document: dict[str, Any] = {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
         **meta,
         "dcr": _section(dcr),
     }
-    if peer is not None:
-        document["peer"] = {"name": "node-oidc-provider", **_section(peer, PEER_LABELS)}
-        document["dcr_vs_peer"] = {
-            name: round(dcr[name].rps / peer[name].rps, 3)
-            for name in COMPARED_WITH_PEER
-            if name in dcr and name in peer and peer[name].rps
-        }
+    if peers:
+        document["peers"] = {}
+        document["dcr_vs"] = {}
+        for name, results in peers.items():
+            document["peers"][name] = _section(results, PEER_LABELS.get(name))
+            document["dcr_vs"][name] = {
+                op: round(dcr[op].rps / results[op].rps, 3)
+                for op in COMPARED_WITH_PEER
+                if op in dcr and op in results and results[op].rps
+            }
     return document
 
 
@@ -75,12 +89,22 @@ def render(document: dict[str, Any]) -> str:
         "(CPU ms: the server's CPU time per request, whatever else the machine was doing)",
         *_table(document["dcr"]),
     ]
-    if "peer" in document:
-        lines += ["", "node-oidc-provider (one Node.js process, in-memory storage)"]
-        lines += _table(document["peer"])
-        lines += ["", "DCR server / node-oidc-provider (req/s ratio)"]
-        for name, ratio in document["dcr_vs_peer"].items():
-            lines.append(f"  {name:<12}{ratio:>8.3f}")
+    for name, section in document.get("peers", {}).items():
+        lines += ["", PEER_DESCRIPTIONS.get(name, name)]
+        lines += _table(section)
+    if document.get("dcr_vs"):
+        names = list(document["dcr_vs"])
+        lines += ["", "DCR server / peer (req/s ratio, same run)"]
+        lines.append(f"  {'operation':<12}" + "".join(f"{name[:24]:>26}" for name in names))
+        for op in COMPARED_WITH_PEER:
+            cells = [document["dcr_vs"][name].get(op) for name in names]
+            if any(cell is not None for cell in cells):
+                lines.append(
+                    f"  {op:<12}"
+                    + "".join(
+                        f"{cell:>26.3f}" if cell is not None else f"{'-':>26}" for cell in cells
+                    )
+                )
     return "\n".join(lines)
 
 

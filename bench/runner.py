@@ -1,8 +1,10 @@
 """``python -m bench``: set up a fresh database, serve it with gunicorn, load it, report.
 
     python -m bench                   # the table, written to bench/results/
-    python -m bench --peer            # ... and node-oidc-provider in the same run
+    python -m bench --peer            # ... and its peers in the same run: node-oidc-provider,
+                                      # django-oauth-toolkit's DCR (PBKDF2, then a cheap hasher)
     python -m bench --smoke           # a few seconds; exit 1 when any operation failed (CI)
+    python -m bench --memory          # worker memory at idle and after 100,000 registrations
 
 Environment (flags win): BENCH_DURATION (s per scenario, 5), BENCH_CONCURRENCY (connections, 8),
 BENCH_CLIENTS (load processes, 2), BENCH_WORKERS and BENCH_THREADS (gunicorn; from the core
@@ -13,10 +15,12 @@ on that server; anything else benchmarks a fresh SQLite file (WAL) in a temporar
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -28,10 +32,20 @@ from urllib.parse import urlsplit, urlunsplit
 from bench import report
 from bench.load import Clients, LoadError, RunResult
 from bench.scenarios import Target
-from bench.servers import BASE_DIR, Server, ServerError, gunicorn, install_peer, peer
+from bench.servers import (
+    BASE_DIR,
+    SERVE,
+    Server,
+    ServerError,
+    gunicorn,
+    install_peer,
+    peer,
+    serve,
+)
 from bench.suite import Inputs, Options, SetupError, run_suite
 
 STATEMENTS = 256
+_GIVEN_DATABASE_URL = os.environ.get("DATABASE_URL", "")
 
 
 def _env_number(name: str, default: float) -> float:
@@ -55,8 +69,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     # keep-alive connections served.
     parser.add_argument("--workers", type=int, default=int(_env_number("BENCH_WORKERS", 2 * cores)))
     parser.add_argument("--threads", type=int, default=int(_env_number("BENCH_THREADS", 2)))
-    parser.add_argument("--peer", action="store_true", help="also load node-oidc-provider")
+    parser.add_argument(
+        "--peer", action="store_true", help="also load node-oidc-provider and django-oauth-toolkit"
+    )
     parser.add_argument("--smoke", action="store_true", help="a few seconds; fail on any error")
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="resident memory per worker at idle and after --registrations registrations",
+    )
+    parser.add_argument("--registrations", type=int, default=100_000)
+    parser.add_argument(
+        "--servers",
+        action="store_true",
+        help="trivial view and registration under gunicorn gthread and sync, granian, uvicorn",
+    )
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -66,16 +93,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 @contextmanager
-def fresh_database(workdir: Path) -> Iterator[tuple[str, str]]:
+def fresh_database(workdir: Path, suffix: str = "bench") -> Iterator[tuple[str, str]]:
     """(DATABASE_URL, label) of a database made for this run, removed afterwards."""
-    given = os.environ.get("DATABASE_URL", "")
+    # The URL given to the benchmark (the DCR server's run points DATABASE_URL at its own copy).
+    given = _GIVEN_DATABASE_URL or os.environ.get("DATABASE_URL", "")
     if not given.startswith(("postgres://", "postgresql://")):
-        yield f"sqlite:///{workdir / 'bench.sqlite3'}", "SQLite (WAL)"
+        yield f"sqlite:///{workdir / f'{suffix}.sqlite3'}", "SQLite (WAL)"
         return
     import psycopg  # only with PostgreSQL
 
     parts = urlsplit(given)
-    name = f"{parts.path.lstrip('/') or 'postgres'}_bench"
+    name = f"{parts.path.lstrip('/') or 'postgres'}_{suffix}"
     admin = urlunsplit(parts._replace(scheme="postgresql"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -83,9 +111,10 @@ def fresh_database(workdir: Path) -> Iterator[tuple[str, str]]:
     try:
         yield urlunsplit(parts._replace(path=f"/{name}")), "PostgreSQL"
     finally:
-        from django.db import connections
+        if "django" in sys.modules:
+            from django.db import connections
 
-        connections.close_all()
+            connections.close_all()
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -154,11 +183,12 @@ def _bench_dcr(
         from bench.prepare import prepare
 
         prepared = prepare(statements=STATEMENTS)
-        server = gunicorn(
+        server = serve(
             workers=args.workers, threads=args.threads, env=env, log=workdir / "gunicorn.log"
         )
         print(
-            f"DCR server: {db_label}, gunicorn {args.workers} workers x {args.threads} threads "
+            f"DCR server: {db_label}, {'bin/serve' if SERVE.exists() else 'gunicorn'} "
+            f"{args.workers} workers x {args.threads} threads "
             f"on 127.0.0.1:{server.port}",
             flush=True,
         )
@@ -173,6 +203,92 @@ def _bench_dcr(
         return results, db_label
 
 
+def _bench_memory(args: argparse.Namespace, clients: Clients, workdir: Path) -> dict[str, Any]:
+    from bench import memory
+
+    with fresh_database(workdir) as (database_url, db_label):
+        env = _server_env(database_url)
+        os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
+        for name in ("DJANGO_SECRET_KEY", "DCR_ENCRYPTION_KEYS", "DJANGO_ALLOWED_HOSTS"):
+            os.environ.setdefault(name, env[name])
+        import django
+
+        django.setup()
+        from bench.prepare import prepare
+
+        prepare(statements=1)
+        server = serve(workers=args.workers, threads=args.threads, env=env, log=workdir / "mem.log")
+        print(
+            f"memory: {db_label}, {args.workers} workers x {args.threads} threads, "
+            f"{args.registrations} registrations",
+            flush=True,
+        )
+        server.start("/bench/trivial", cwd=BASE_DIR)
+        try:
+            document = memory.measure(
+                clients,
+                dcr_target(server.port),
+                server,
+                registrations=args.registrations,
+                concurrency=args.concurrency,
+            )
+        finally:
+            server.stop()
+    document.update({"database": db_label, "workers": args.workers, "threads": args.threads})
+    print()
+    print(memory.render(document))
+    return document
+
+
+def _bench_servers(args: argparse.Namespace, clients: Clients, workdir: Path) -> dict[str, Any]:
+    """The same two operations under each HTTP server, one after the other, in one run."""
+    from bench.load import run
+    from bench.servers import SERVER_KINDS, server_of_kind
+
+    table: dict[str, Any] = {}
+    with fresh_database(workdir) as (database_url, db_label):
+        env = _server_env(database_url)
+        os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
+        for name in ("DJANGO_SECRET_KEY", "DCR_ENCRYPTION_KEYS", "DJANGO_ALLOWED_HOSTS"):
+            os.environ.setdefault(name, env[name])
+        import django
+
+        django.setup()
+        from bench.prepare import prepare
+
+        prepare(statements=1)
+        for kind in SERVER_KINDS:
+            server = server_of_kind(
+                kind,
+                workers=args.workers,
+                threads=args.threads,
+                env=env,
+                log=workdir / f"{kind}.log",
+            )
+            server.start("/bench/trivial", cwd=BASE_DIR)
+            try:
+                row: dict[str, Any] = {}
+                for scenario in ("trivial", "register"):
+                    result = run(
+                        clients,
+                        target=dcr_target(server.port),
+                        scenario=scenario,
+                        concurrency=args.concurrency,
+                        duration=args.duration,
+                    )
+                    row[scenario] = {**result.summary(), "errors": sum(result.errors.values())}
+                table[kind] = row
+                print(
+                    f"  {kind:<8} trivial {row['trivial']['rps']:8.1f} req/s  register "
+                    f"{row['register']['rps']:7.1f} req/s  (p99 {row['register']['p99_ms']} ms, "
+                    f"errors {row['trivial']['errors'] + row['register']['errors']})",
+                    flush=True,
+                )
+            finally:
+                server.stop()
+    return {"database": db_label, "workers": args.workers, "threads": args.threads, **table}
+
+
 def _bench_peer(clients: Clients, workdir: Path, options: Options) -> dict[str, RunResult]:
     folder = install_peer()
     server: Server = peer(folder=folder, log=workdir / "peer.log")
@@ -182,6 +298,60 @@ def _bench_peer(clients: Clients, workdir: Path, options: Options) -> dict[str, 
         return run_suite(clients, peer_target(server.port), options, None, _say, server.cpu_seconds)
     finally:
         server.stop()
+
+
+def dot_target(port: int) -> Target:
+    return Target(
+        label="django-oauth-toolkit",
+        host="127.0.0.1",
+        port=port,
+        trivial="/bench/trivial",
+        discovery="/o/.well-known/oauth-authorization-server",
+        register="/o/register/",
+        register_ss="",
+        register_at="",
+        token="/o/token/",
+        token_at="",
+    )
+
+
+def _bench_dot(
+    args: argparse.Namespace, clients: Clients, workdir: Path, options: Options, hasher: str
+) -> dict[str, RunResult]:
+    """django-oauth-toolkit's own DCR (bench/dot_peer) under the same gunicorn and database."""
+    with fresh_database(workdir, suffix=f"bench_dot_{hasher}") as (database_url, _label):
+        env = {
+            **_server_env(database_url),
+            "DJANGO_SETTINGS_MODULE": "bench.dot_peer.settings",
+            "BENCH_DOT_HASHER": hasher,
+        }
+        subprocess.run(
+            [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
+            cwd=BASE_DIR,
+            env=env,
+            check=True,
+        )
+        # bin/serve's configuration loads this project's startup checks: DOT runs under
+        # gunicorn's own command line with the same worker class, workers, threads, keep-alive.
+        server = gunicorn(
+            workers=args.workers,
+            threads=args.threads,
+            env=env,
+            log=workdir / f"dot-{hasher}.log",
+            app="bench.dot_peer.wsgi:application",
+        )
+        print(
+            f"django-oauth-toolkit DCR ({hasher} hasher), gunicorn {args.workers} workers x "
+            f"{args.threads} threads on 127.0.0.1:{server.port}",
+            flush=True,
+        )
+        server.start("/bench/trivial", cwd=BASE_DIR)
+        try:
+            return run_suite(
+                clients, dot_target(server.port), options, None, _say, server.cpu_seconds
+            )
+        finally:
+            server.stop()
 
 
 def _say(line: str) -> None:
@@ -197,12 +367,42 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     options = Options(duration=args.duration, concurrency=args.concurrency)
     workdir = Path(tempfile.mkdtemp(prefix="dcr-bench-"))
-    peer_results: dict[str, RunResult] | None = None
+    peer_results: dict[str, dict[str, RunResult]] = {}
+    if args.servers:
+        try:
+            with Clients(args.clients) as clients:
+                servers_document = _bench_servers(args, clients, workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        if not args.no_save:
+            folder = BASE_DIR / "bench" / "results"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "servers-latest.json").write_text(
+                json.dumps(servers_document, indent=2) + "\n"
+            )
+        return 0
+    if args.memory:
+        try:
+            with Clients(args.clients) as clients:
+                document = _bench_memory(args, clients, workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        if not args.no_save:
+            folder = BASE_DIR / "bench" / "results"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "memory-latest.json").write_text(json.dumps(document, indent=2) + "\n")
+        return 0
     try:
         with Clients(args.clients) as clients:
             dcr_results, db_label = _bench_dcr(args, clients, workdir, options)
             if args.peer:
-                peer_results = _bench_peer(clients, workdir, options)
+                peer_results["node-oidc-provider"] = _bench_peer(clients, workdir, options)
+                peer_results["django-oauth-toolkit"] = _bench_dot(
+                    args, clients, workdir, options, "default"
+                )
+                peer_results["django-oauth-toolkit (cheap hasher)"] = _bench_dot(
+                    args, clients, workdir, options, "md5"
+                )
     except (ServerError, SetupError, LoadError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1

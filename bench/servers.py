@@ -109,13 +109,20 @@ class Server:
             self._log = None
 
 
-def gunicorn(*, workers: int, threads: int, env: dict[str, str], log: Path) -> Server:
+def gunicorn(
+    *,
+    workers: int,
+    threads: int,
+    env: dict[str, str],
+    log: Path,
+    app: str = "dcr_server.wsgi:application",
+) -> Server:
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "gunicorn",
-        "dcr_server.wsgi:application",
+        app,
         "--bind",
         f"127.0.0.1:{port}",
         "--worker-class",
@@ -129,6 +136,75 @@ def gunicorn(*, workers: int, threads: int, env: dict[str, str], log: Path) -> S
         "--log-level",
         "warning",
     ]
+    return Server(command, port=port, env=env, log=log)
+
+
+SERVE = BASE_DIR / "bin" / "serve"
+
+
+def serve(
+    *,
+    workers: int,
+    threads: int,
+    env: dict[str, str],
+    log: Path,
+    app: str | None = None,
+) -> Server:
+    """The production server as ``bin/serve`` starts it (its configuration, this virtualenv's
+    python first on PATH); gunicorn's own command line when the repository has no bin/serve."""
+    if not SERVE.exists():
+        return gunicorn(
+            workers=workers,
+            threads=threads,
+            env=env,
+            log=log,
+            app=app or "dcr_server.wsgi:application",
+        )
+    port = free_port()
+    served = {
+        **env,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WORKERS": str(workers),
+        "THREADS": str(threads),
+        "GUNICORN_LOG_LEVEL": "warning",
+    }
+    command = [str(SERVE), *([app] if app else [])]
+    return Server(command, port=port, env=served, log=log)
+
+
+SERVER_KINDS = ("gthread", "sync", "granian", "uvicorn")
+
+
+def server_of_kind(
+    kind: str, *, workers: int, threads: int, env: dict[str, str], log: Path
+) -> Server:
+    """The project under another HTTP server, for ``python -m bench --servers``.
+
+    ``gthread``: bin/serve as is. ``sync``: bin/serve with gunicorn's sync worker, workers x
+    threads processes (the same number of requests in flight). ``granian``: its WSGI interface,
+    ``workers`` processes with ``threads`` blocking threads each. ``uvicorn``: Django's ASGI
+    application, ``workers`` processes (sync views run in Django's thread pool).
+    """
+    if kind == "gthread":
+        return serve(workers=workers, threads=threads, env=env, log=log)
+    if kind == "sync":
+        server = serve(workers=workers * threads, threads=1, env=env, log=log)
+        server.command += ["--worker-class", "sync"]
+        return server
+    port = free_port()
+    if kind == "granian":
+        command = [sys.executable, "-m", "granian", "--interface", "wsgi"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+        command += ["--blocking-threads", str(threads), "--log-level", "warning"]
+        command += ["dcr_server.wsgi:application"]
+    elif kind == "uvicorn":
+        command = [sys.executable, "-m", "uvicorn", "dcr_server.asgi:application"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+        command += ["--no-access-log", "--log-level", "warning"]
+    else:
+        raise ValueError(f"unknown server {kind!r}")
     return Server(command, port=port, env=env, log=log)
 
 

@@ -204,30 +204,44 @@ class PreparedInsert(Generic[M]):
             or post_save.has_listeners(self._model)
         )
 
-    def insert(self, instance: M, *, using: str | None = None) -> M:
-        alias = using or router.db_for_write(self._model, instance=instance)
+    @property
+    def columns(self) -> tuple[Field[Any, Any], ...]:
+        """The fields ``params`` returns values for, in order (every concrete one but the pk)."""
+        return self._fields
+
+    def params(self, instance: M, alias: str) -> list[Any] | None:
+        """The INSERT's parameters for ``instance``, or None when only ``save()`` will do."""
         if self._needs_save(instance):
-            instance.save(using=alias)
-            return instance
+            return None
         # As save() does: a related object assigned before it was saved is an error.
         instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
         values = [field.pre_save(instance, True) for field in self._fields]
         if any(hasattr(value, "resolve_expression") for value in values):
-            instance.save(using=alias)
-            return instance
+            return None
         connection = connections[alias]
-        params = [
+        return [
             field.get_db_prep_save(value, connection=connection)
             for field, value in zip(self._fields, values, strict=True)
         ]
-        sql = self._statements.get(alias, lambda: self._compile(alias, instance))
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            (pk,) = cursor.fetchone()
+
+    def inserted(self, instance: M, pk: Any, alias: str) -> M:
+        """Mark ``instance`` saved under ``pk`` (the row was written by a combined statement)."""
         setattr(instance, self._model._meta.pk.attname, pk)
         instance._state.adding = False
         instance._state.db = alias
         return instance
+
+    def insert(self, instance: M, *, using: str | None = None) -> M:
+        alias = using or router.db_for_write(self._model, instance=instance)
+        params = self.params(instance, alias)
+        if params is None:
+            instance.save(using=alias)
+            return instance
+        sql = self._statements.get(alias, lambda: self._compile(alias, instance))
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            (pk,) = cursor.fetchone()
+        return self.inserted(instance, pk, alias)
 
 
 def _column(model: type[Model], name: str) -> Field[Any, Any]:

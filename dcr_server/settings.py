@@ -56,11 +56,13 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "dcr_server.middleware.JSONErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, CSRF, authentication and messages on browser paths only (admin, login,
+    # authorize); the API paths skip them (dcr_server/browser_only.py: Django's own classes).
+    "dcr_server.browser_only.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "dcr_server.browser_only.CsrfViewMiddleware",
+    "dcr_server.browser_only.AuthenticationMiddleware",
+    "dcr_server.browser_only.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so its process_exception runs first: a database outage answers 503, not 500.
     "dcr_server.resilience.DatabaseUnavailableMiddleware",

@@ -76,7 +76,45 @@ def record(
     description: str = "",
     operation: str = "",
 ) -> AuditEvent:
-    event_row = AuditEvent(
+    """Write one event (inside the caller's transaction when it has one)."""
+    return _AUDIT_INSERT.insert(
+        build(
+            workspace=workspace,
+            event=event,
+            info=info,
+            client_id=client_id,
+            outcome=outcome,
+            rule=rule,
+            description=description,
+            operation=operation,
+        )
+    )
+
+
+def build(
+    *,
+    workspace: Workspace,
+    event: str,
+    info: RequestInfo,
+    client_id: str = "",
+    outcome: str = "ok",
+    rule: str = "",
+    description: str = "",
+    operation: str = "",
+) -> AuditEvent:
+    """The event, not yet written (a combined statement writes it with its change).
+
+    Every event passes here, whichever statement writes it, so the metrics count it here: once
+    the caller's transaction commits (operations.metrics.audit_event)."""
+    metrics.audit_event(
+        workspace=workspace,
+        event=event,
+        operation=operation,
+        outcome=outcome,
+        rule=rule,
+        actor=info.actor,
+    )
+    return AuditEvent(
         workspace=workspace,
         event=event,
         operation=operation,
@@ -91,17 +129,6 @@ def record(
         actor=_text(info.actor, 150),
         request_id=current_request_id(),
     )
-    inserted = _AUDIT_INSERT.insert(event_row)
-    # The metrics count the same events, once the transaction that wrote the row commits.
-    metrics.audit_event(
-        workspace=workspace,
-        event=event,
-        operation=operation,
-        outcome=outcome,
-        rule=rule,
-        actor=info.actor,
-    )
-    return inserted
 
 
 def record_refusal(
@@ -136,6 +163,15 @@ def record_refusal(
     if isinstance(row_id, int) and AuditEvent.objects.filter(pk=row_id).update(
         count=F("count") + 1
     ):
+        # Aggregated into the window's row, but counted in the metrics all the same.
+        metrics.audit_event(
+            workspace=workspace,
+            event=AuditEvent.Event.REFUSED,
+            operation=operation,
+            outcome=error.error,
+            rule=error.rule or "",
+            actor=info.actor,
+        )
         return
     row = record(
         workspace=workspace,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from oauth2_provider.models import AccessToken
 
 from dcr_server import crypto
+from registration import statements
 from registration.bearer import offers_bearer, parse_bearer
 from registration.capabilities import DCR_REGISTER_SCOPE
 from registration.errors import InsufficientScope, InvalidToken, MissingCredentials
@@ -42,6 +43,6 @@ def authenticate(*, workspace: Workspace, authorization: str) -> AccessToken:
 
 def consume(*, token: AccessToken) -> None:
     """Terminate the token; InvalidToken if a parallel registration consumed it first."""
-    deleted = AccessToken.objects.filter(pk=token.pk).delete()[1].get(AccessToken._meta.label, 0)
-    if deleted != 1:
+    # One DELETE (and the refresh-token link set to NULL), not Django's collector.
+    if not statements.consume_access_token(token=token):
         raise InvalidToken("The access token was already used for another registration.")

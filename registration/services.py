@@ -10,16 +10,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from oauth2_provider.models import AbstractApplication, AccessToken
 
 from dcr_server import crypto
-from dcr_server.prepared import PreparedInsert
-from registration import audit, initial_token, tokens
+from registration import audit, initial_token, statements, tokens
 from registration.audit import CLI, RequestInfo
 from registration.capabilities import DCR_REGISTER_SCOPE
 from registration.client_columns import apply_metadata
-from registration.errors import InvalidClientMetadata
+from registration.errors import InvalidClientMetadata, InvalidToken
 from registration.models import (
     AuditEvent,
     Client,
@@ -28,7 +27,7 @@ from registration.models import (
     TokenRotation,
 )
 from registration.selectors import dcr_settings_for
-from registration.validation import lock_and_check_quotas, validate_submission
+from registration.validation import has_quotas, lock_and_check_quotas, validate_submission
 from tenants.models import Workspace
 
 # RFC 7592 §2.2: the client MUST NOT send these in an update request.
@@ -51,8 +50,8 @@ class IssuedClient:
     new_client_secret: str | None = None
 
 
-# The registration hot path's INSERT, compiled once (dcr_server/prepared.py).
-_CLIENT_INSERT: PreparedInsert[Client] = PreparedInsert(Client)
+def _single_statement_database() -> bool:
+    return bool(connections[router.db_for_write(Client)].vendor == "postgresql")
 
 
 def client_register(
@@ -85,20 +84,29 @@ def client_register(
     # Built (and the new secret encrypted) before the transaction: on SQLite every other writer
     # waits while it is open, so it holds only the writes.
     new_secret = apply_metadata(client, metadata, settings)
-    with transaction.atomic():
-        lock_and_check_quotas(workspace=workspace, settings=settings, metadata=metadata, info=info)
-        _CLIENT_INSERT.insert(client)
-        token, record = tokens.issue(
-            client=client, ttl_seconds=settings.registration_access_token_ttl, new_client=True
+    token, record = tokens.build(client=client, ttl_seconds=settings.registration_access_token_ttl)
+    event = audit.build(
+        workspace=workspace, event=AuditEvent.Event.REGISTER, client_id=client.client_id, info=info
+    )
+    written = None
+    if not has_quotas(settings):
+        # PostgreSQL: every row (and the initial access token's consumption) in one statement.
+        # A quota needs its count and the insert under one lock: the per-row path below.
+        written = statements.register_in_one_statement(
+            client=client, record=record, event=event, initial_access_token=initial_access_token
         )
-        if initial_access_token is not None:
-            initial_token.consume(token=initial_access_token)
-        audit.record(
-            workspace=workspace,
-            event=AuditEvent.Event.REGISTER,
-            client_id=client.client_id,
-            info=info,
-        )
+    if written is False:
+        raise InvalidToken("The access token was already used for another registration.")
+    if written is None:
+        with transaction.atomic():
+            lock_and_check_quotas(
+                workspace=workspace, settings=settings, metadata=metadata, info=info
+            )
+            statements.CLIENT_INSERT.insert(client)
+            statements.TOKEN_INSERT.insert(record)
+            if initial_access_token is not None:
+                initial_token.consume(token=initial_access_token)
+            statements.AUDIT_INSERT.insert(event)
     return IssuedClient(client, token, record.expires_in(), new_client_secret=new_secret)
 
 
@@ -220,18 +228,31 @@ def client_delete(
     The token row is locked by ``authenticate`` (PostgreSQL) or the write lock is held since
     BEGIN IMMEDIATE (SQLite), so a second delete with the same token finds nothing: 401.
     """
+    event = audit.build(
+        workspace=workspace, event=AuditEvent.Event.DELETE, client_id=client_id, info=info
+    )
+    if statements.client_dependents() is not None and _single_statement_database():
+        # PostgreSQL: the token's digest is compared here, then one statement deletes the token
+        # only if its digest is unchanged (compare-and-swap), the client's rows and writes the
+        # event: a parallel delete or rotation with the same token makes it delete nothing.
+        record = tokens.authenticate(
+            workspace=workspace, client_id=client_id, presented=token, lock=False
+        )
+        deleted = statements.delete_in_one_statement(record=record, event=event)
+        if deleted is True:
+            return
+        if deleted is False:
+            raise InvalidToken(tokens.INVALID_TOKEN_DESCRIPTION)
     with transaction.atomic():
         record = tokens.authenticate(workspace=workspace, client_id=client_id, presented=token)
-        record.client.delete()
-        audit.record(
-            workspace=workspace, event=AuditEvent.Event.DELETE, client_id=client_id, info=info
-        )
+        statements.delete_client_rows(client=record.client)
+        statements.AUDIT_INSERT.insert(event)
 
 
 def client_delete_by_admin(*, client: Client, info: RequestInfo = CLI) -> None:
     with transaction.atomic():
         client_id, workspace = client.client_id, client.workspace
-        client.delete()
+        statements.delete_client_rows(client=client)
         audit.record(
             workspace=workspace, event=AuditEvent.Event.DELETE, client_id=client_id, info=info
         )

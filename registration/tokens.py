@@ -32,18 +32,11 @@ def issue(
 
     ``new_client``: the client was just created, so there is nothing to replace (one INSERT).
     """
+    if new_client:
+        token, record = build(client=client, ttl_seconds=ttl_seconds)
+        return token, _TOKEN_INSERT.insert(record)
     token = crypto.new_token()
     now = timezone.now()
-    if new_client:
-        record = _TOKEN_INSERT.insert(
-            RegistrationAccessToken(
-                client=client,
-                digest=crypto.token_digest(token),
-                expires_at=now + timedelta(seconds=ttl_seconds),
-                created_at=now,
-            )
-        )
-        return token, record
     record, _ = RegistrationAccessToken.objects.update_or_create(
         client=client,
         defaults={
@@ -51,6 +44,19 @@ def issue(
             "expires_at": now + timedelta(seconds=ttl_seconds),
             "created_at": now,
         },
+    )
+    return token, record
+
+
+def build(*, client: Client, ttl_seconds: int) -> tuple[str, RegistrationAccessToken]:
+    """A new client's first token and its record, not yet written."""
+    token = crypto.new_token()
+    now = timezone.now()
+    record = RegistrationAccessToken(
+        client=client,
+        digest=crypto.token_digest(token),
+        expires_at=now + timedelta(seconds=ttl_seconds),
+        created_at=now,
     )
     return token, record
 

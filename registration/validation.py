@@ -114,6 +114,14 @@ def validate_submission(
     return metadata
 
 
+def has_quotas(settings: DCRSettings) -> bool:
+    """The workspace's policy limits its client count (registration then locks, see below)."""
+    policy = workspace_policy(settings)
+    return policy is not None and (
+        policy.max_clients is not None or policy.max_clients_per_software_id is not None
+    )
+
+
 def lock_and_check_quotas(
     *,
     workspace: Workspace,

@@ -109,3 +109,22 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workspace.label} {self.kid}"
+
+
+class ConfigurationVersion(models.Model):
+    """One row whose ``value`` changes whenever a tenant, workspace, DCR settings row or signing
+    key is inserted, updated or deleted: the signal every app process checks (one indexed read per
+    request) before it trusts its cached workspaces (``tenants/cache.py``).
+
+    Database triggers rewrite it (migrations ``tenants`` 0003 and ``registration`` 0005), so the
+    change and the new value commit together in the same transaction, whatever made the change:
+    a service, the admin, ``QuerySet.update()`` or SQL typed into a shell. The new value is random,
+    not a counter: a transaction that is rolled back cannot leave behind a value that a later
+    change would reuse while a process still holds what it cached under it.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"configuration version {self.value}"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from dcr_server.prepared import PreparedLookup
+from tenants.cache import cached_workspace
 from tenants.context import WorkspaceContext, activate, deactivate
 from tenants.models import Workspace
 
@@ -36,7 +37,14 @@ class HostAware(Protocol):
 
 
 def find_workspace(tenant_slug: str, workspace_slug: str) -> Workspace | None:
+    """The workspace, its tenant and its DCR settings, read now (a fresh instance)."""
     return _WORKSPACE_BY_SLUGS.first(tenant=tenant_slug, workspace=workspace_slug)
+
+
+def resolve_workspace(tenant_slug: str, workspace_slug: str) -> Workspace | None:
+    """The workspace a request addresses: from this process's cache while the configuration
+    version is unchanged (tenants/cache.py), else read now. Shared: never change it in place."""
+    return cached_workspace(tenant_slug, workspace_slug, find_workspace)
 
 
 def parse_label(label: str) -> tuple[str, str]:
@@ -79,7 +87,7 @@ def workspace_view(view: ViewFunc) -> ViewFunc:
     def wrapper(
         request: HttpRequest, *args: Any, tenant: str, workspace: str, **kwargs: Any
     ) -> HttpResponse:
-        found = find_workspace(tenant, workspace)
+        found = resolve_workspace(tenant, workspace)
         if found is None:
             return workspace_not_found()
         request.workspace = found  # type: ignore[attr-defined]

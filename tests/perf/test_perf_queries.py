@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
 
 from tenants.models import Workspace
@@ -21,11 +22,14 @@ from tests.helpers import SERVICE_CLIENT, WEB_CLIENT, basic, bearer, put_json, w
 
 MaxQueries = Callable[[int], AbstractContextManager[Any]]
 
-# Measured on SQLite and PostgreSQL: the same counts on both.
-REGISTER_QUERIES = 7
+# Measured on SQLite and PostgreSQL: the same counts on both, except register and delete, which
+# PostgreSQL runs as one statement each (registration/statements.py): register is the
+# configuration version read and that statement; delete the version, the token read and it.
+_POSTGRESQL = connection.vendor == "postgresql"
+REGISTER_QUERIES = 2 if _POSTGRESQL else 7
 READ_QUERIES = 6
 UPDATE_QUERIES = 8
-DELETE_QUERIES = 11
+DELETE_QUERIES = 3 if _POSTGRESQL else 11
 FIRST_TOKEN_QUERIES = 6  # also records the client's last use (once a minute at most)
 TOKEN_QUERIES = 5
 

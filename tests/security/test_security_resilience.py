@@ -21,7 +21,7 @@ from django.test import Client as HttpClient
 from django.test import RequestFactory
 
 from dcr_server.resilience import DatabaseUnavailableMiddleware
-from registration import tokens
+from registration import statements, tokens
 from registration.configuration import KeySetChange, SettingsChange, dcr_configure
 from registration.models import AuditEvent, Client, DCRSettings, RegistrationAccessToken
 from tenants.models import Workspace
@@ -31,6 +31,16 @@ from tests.security.conftest import KeyPair, request_claims, requires_postgres
 REGISTER = "/default/default/oauth2/register"
 TOKEN = "/default/default/oauth2/token"
 PROJECT = Path(__file__).resolve().parents[2]
+
+
+def _after_the_client_row(monkeypatch: Any, fault: Any) -> None:
+    """Run ``fault(client)`` where the per-row registration writes the token after the client.
+
+    PostgreSQL registers in one statement (registration/statements.py), which cannot stop
+    half-way; the per-row path it falls back to (and SQLite's) is the one to break.
+    """
+    monkeypatch.setattr(statements, "register_in_one_statement", lambda **_: None)
+    monkeypatch.setattr(statements.TOKEN_INSERT, "insert", lambda record, **_: fault(record.client))
 
 
 def _assert_unavailable(response: Any) -> None:
@@ -62,12 +72,12 @@ def test_rfc6749_4_1_2_1_database_failure_after_the_client_row_is_503_and_rolled
 ) -> None:
     written: list[str] = []
 
-    def failing_issue(*, client: Client, ttl_seconds: int, **_: Any) -> Any:
+    def failing_issue(client: Client) -> Any:
         assert Client.objects.filter(pk=client.pk).exists()  # the row is in the transaction
         written.append(client.client_id)
         raise error("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(tokens, "issue", failing_issue)
+    _after_the_client_row(monkeypatch, failing_issue)
 
     response = post_json(api, REGISTER, SERVICE_CLIENT)
 
@@ -217,11 +227,11 @@ class WorkerKilled(BaseException):
 def test_worker_dying_after_the_client_row_leaves_no_half_registered_client(
     api: HttpClient, workspace: Workspace, unchanged: Any, monkeypatch: Any
 ) -> None:
-    def dying_issue(*, client: Client, ttl_seconds: int, **_: Any) -> Any:
+    def dying_issue(client: Client) -> Any:
         assert Client.objects.filter(pk=client.pk).exists()
         raise WorkerKilled
 
-    monkeypatch.setattr(tokens, "issue", dying_issue)
+    _after_the_client_row(monkeypatch, dying_issue)
 
     with pytest.raises(WorkerKilled):
         post_json(api, REGISTER, WEB_CLIENT)
@@ -234,16 +244,19 @@ KILL_SCRIPT = """
 import os, signal, sys
 import django
 django.setup()
-from registration import services, tokens
+from registration import services, statements
 from registration.models import Client
 from tenants.resolve import find_workspace
 
-def issue_then_die(*, client, ttl_seconds, **_):
+def issue_then_die(record, **_):
+    client = record.client
     assert Client.objects.filter(pk=client.pk).exists()
     print("ROW-WRITTEN", client.client_id, flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
 
-tokens.issue = issue_then_die
+# The per-row path (PostgreSQL's one registration statement cannot stop half-way).
+statements.register_in_one_statement = lambda **_: None
+statements.TOKEN_INSERT.insert = issue_then_die
 services.client_register(
     workspace=find_workspace("default", "default"),
     raw_metadata={"client_name": "Killed", "grant_types": ["client_credentials"]},
