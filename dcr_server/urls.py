@@ -1,10 +1,10 @@
 """Root URLs. ``{ws}`` is ``<tenant>/<workspace>/``; the issuer of a workspace is ``{base}/{ws}``."""
 
-from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dcr_server.oauth import views as oauth
+from registration.admin.site import console
 from registration.api import openapi
 from registration.api.views import ClientConfigurationView, ClientRegistrationView
 from tenants.resolve import workspace_view
@@ -12,7 +12,8 @@ from tenants.resolve import workspace_view
 WS = "<slug:tenant>/<slug:workspace>/"
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    # The tenant-scoped console (registration/admin/site.py), not the stock admin.site.
+    path("admin/", console.urls),
     path("api/schema/", openapi.schema, name="openapi-schema"),
     path("api/docs/", openapi.docs, name="openapi-docs"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -201,7 +201,9 @@ class RegistrationAccessToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return f"registration access token of {self.client_id}"
+        # Shown on the client's delete page: name the client, not its primary key.
+        client = self.client
+        return f"registration access token of {client.name or client.client_id}"
 
     def expires_in(self, now: datetime | None = None) -> int:
         return max(0, round((self.expires_at - (now or timezone.now())).total_seconds()))
@@ -242,6 +244,7 @@ class AuditEvent(models.Model):
         DELETE = "delete"
         REISSUE = "reissue"
         REFUSED = "refused"
+        CONFIGURE = "configure"  # CONTRACT: a change to the workspace's settings, keys, policy
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_events")
     time = models.DateTimeField(default=timezone.now, db_index=True)
@@ -259,6 +262,11 @@ class AuditEvent(models.Model):
     software_statement_issuer = models.CharField(max_length=255, blank=True, default="")
     actor = models.CharField(
         max_length=150, blank=True, default="", help_text="api, cli, or the admin user name."
+    )
+    changed_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="configure events: the names of the settings changed (never their values).",
     )
 
     class Meta:
