@@ -10,14 +10,16 @@ superusers only, so a new page cannot forget the rule.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import ForeignKey, Model, QuerySet
 from django.forms import ModelChoiceField
-from django.http import Http404, HttpRequest
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, reverse
 
 from registration.admin import navigation
 from tenants import access
@@ -64,6 +66,26 @@ class ScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if change and not self.has_change_permission(request, obj):
             raise PermissionDenied
         return obj
+
+    def get_urls(self) -> list[URLPattern]:
+        # Django's "<pk>/" -> "<pk>/change/" redirect answers for any pk: here only in scope.
+        return [
+            URLPattern(p.pattern, self._checked_redirect(p.callback), p.default_args, p.name)
+            if p.name is None and str(p.pattern) == "<path:object_id>/"
+            else p
+            for p in super().get_urls()
+        ]
+
+    def _checked_redirect(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def checked(
+            request: HttpRequest, *args: Any, object_id: str, **kwargs: Any
+        ) -> HttpResponse:
+            if self.get_object(request, object_id) is None:
+                raise Http404("No such object in your scope.")
+            return view(request, *args, object_id=object_id, **kwargs)
+
+        return checked
 
     # -- permissions: the role in the object's workspace, never a model permission ----------
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -91,6 +91,11 @@ class ConsoleSite(admin.AdminSite):
             if not self.is_registered(model):
                 self.register(model, type(model_admin))
 
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        # No /admin/r/<content type>/<pk>/ "view on site" redirect: it resolves any object of
+        # any tenant without a scope check (an existence oracle), and no page here links to it.
+        return [p for p in super().get_urls() if getattr(p, "name", None) != "view_on_site"]
+
     @property
     def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
         self.adopt_stock_pages()
