@@ -83,11 +83,21 @@ def fetch_jwks(uri: str) -> list[dict[str, str]]:
         raise ValueError(str(exc)) from None
 
 
+JSON_MARKS = ("[", "]", "{", "}", ",", '"')
+
+
 def parse_scope_list(text: str) -> list[str]:
     """Space-separated scope tokens -> the list, each one RFC 6749 §3.3; ValidationError."""
     tokens = list(dict.fromkeys(text.split()))
     if not tokens:
         raise forms.ValidationError("Give at least one scope.")
+    if any(mark in text for mark in JSON_MARKS):
+        # RFC 6749 §3.3 allows these characters, but a list typed as JSON ("openid" or [1, 2])
+        # is the mistake this field exists to catch: refused, with what to type instead.
+        raise forms.ValidationError(
+            "Type the scope names separated by spaces (openid profile email), not JSON: "
+            f"no {' '.join(JSON_MARKS)}."
+        )
     for token in tokens:
         # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
         if not SCOPE_TOKEN_RE.match(token) or len(token) > 200:

@@ -56,6 +56,21 @@ class WorkspaceInline(admin.TabularInline):  # type: ignore[type-arg]
         return access.workspaces_for(request.user)
 
 
+class DeletesEverythingBelow:
+    """A tenant or workspace takes its clients, audit trail and keys with it: a superuser's
+    confirmation page lists them all, without asking for the delete permission of each (the
+    audit trail and keys have none, so the stock page would refuse outright)."""
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)  # type: ignore[misc]
+        return (
+            deleted,
+            counts,
+            set() if access.is_superuser(request.user) else perms_needed,
+            protected,
+        )
+
+
 class TenantForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Tenant
@@ -71,7 +86,7 @@ class TenantForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Tenant, site=console)
-class TenantAdmin(ScopedAdmin):
+class TenantAdmin(DeletesEverythingBelow, ScopedAdmin):
     """Tenants: superusers add and delete; tenant admins rename; slugs never change."""
 
     scope_path = ""  # not under a workspace: scoped by tenants_for below
@@ -123,6 +138,18 @@ class WorkspaceForm(forms.ModelForm):  # type: ignore[type-arg]
         model = Workspace
         fields = ("tenant", "slug", "name", "scopes_supported")
 
+    def clean_scopes_supported(self) -> list[str]:
+        scopes: list[str] = self.cleaned_data["scopes_supported"]
+        settings = getattr(self.instance, "dcr_settings", None) if self.instance.pk else None
+        dropped = [s for s in getattr(settings, "default_scopes", []) if s not in scopes]
+        if dropped:
+            # DCR grants its default scopes: they must stay offered (dcr configure checks too).
+            raise forms.ValidationError(
+                f"{' '.join(dropped)} is a default scope of client registration: remove it "
+                "from the default scopes on the Client Registration page first."
+            )
+        return scopes
+
     def clean_slug(self) -> str:
         slug: str = self.cleaned_data["slug"]
         try:
@@ -133,7 +160,7 @@ class WorkspaceForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Workspace, site=console)
-class WorkspaceAdmin(ScopedAdmin):
+class WorkspaceAdmin(DeletesEverythingBelow, ScopedAdmin):
     scope_path = ""
     console_section = "Workspaces"
     per_workspace = False

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -157,3 +161,44 @@ def cast(db: None) -> Cast:
     grant(users["b_admin"], "bravo", None, "admin")
     root = get_user_model().objects.create_superuser("root", "root@example.com", PASSWORD)
     return Cast(a_one=a_one, a_two=a_two, b_main=b_main, superuser=root, **users)
+
+
+# -- a local key server for "fetched and validated on save" --------------------------------------
+
+
+class KeyServer(ThreadingHTTPServer):
+    routes: dict[str, tuple[int, bytes]]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _KeyHandler(BaseHTTPRequestHandler):
+    server: KeyServer
+
+    def do_GET(self) -> None:
+        status, body = self.server.routes.get(self.path, (404, b"not found"))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def key_server(ec_jwks: dict[str, Any], private_jwks: dict[str, Any]) -> Iterator[KeyServer]:
+    server = KeyServer(("127.0.0.1", 0), _KeyHandler)
+    server.routes = {
+        "/good.json": (200, json.dumps(ec_jwks).encode()),
+        "/private.json": (200, json.dumps(private_jwks).encode()),
+        "/garbage": (200, b"<html>hello</html>"),
+    }
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
