@@ -137,9 +137,9 @@ def daily_chart(days: Sequence[Day], *, ident: str = "daily", title: str = "") -
             f'stroke-dasharray="3 3"/><text x="{left - 6}" y="{y + 4}" text-anchor="end" '
             f'fill="{MUTED}" font-size="14">{label}</text>'
         )
-    for y in (top + half / 2, axis_y + half / 2):  # half the peak: an unlabelled guide
+    for guide in (top + half / 2, axis_y + half / 2):  # half the peak: an unlabelled guide
         out.append(
-            f'<line x1="{left}" y1="{y}" x2="{width - right}" y2="{y}" stroke="{GRID}" '
+            f'<line x1="{left}" y1="{guide}" x2="{width - right}" y2="{guide}" stroke="{GRID}" '
             f'stroke-dasharray="1 4"/>'
         )
     out.append(
