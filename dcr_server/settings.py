@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from dcr_server.env import env_bool, env_int, env_list, env_str
@@ -30,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Swagger UI's files for /api/docs/, served from this origin (no CDN).
+    "drf_spectacular_sidecar",
     "oauth2_provider",
     "tenants",
     "registration",
@@ -38,6 +44,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "dcr_server.middleware.JSONErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (settings below); before WhiteNoise so static
+    # files carry it too (an SVG opened directly runs no script).
+    "csp.middleware.CSPMiddleware",
+    # Static files under gunicorn with DEBUG off: answered here, before sessions and the rest.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -116,6 +127,29 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# WhiteNoise serves the apps' static files (admin, Swagger UI) straight from the installed
+# packages, so gunicorn serves them with no collectstatic step; files collected into
+# STATIC_ROOT are served as well.
+WHITENOISE_USE_FINDERS = True
+with contextlib.suppress(OSError):  # WhiteNoise warns about a missing STATIC_ROOT at startup
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# Content-Security-Policy (django-csp 4): nothing from another origin, no inline script, no
+# inline style without the page's nonce (`<style nonce="{{ request.csp_nonce }}">`; style=""
+# attributes are refused). See docs/admin-security.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF, CSP_NONCE],
+        "style-src": [CSP_SELF, CSP_NONCE],
+        # Swagger UI and the admin draw some icons from data: URIs in their stylesheets.
+        "img-src": [CSP_SELF, "data:"],
+        "object-src": [CSP_NONE],
+        "frame-ancestors": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+    }
+}
 
 LOGIN_URL = "/accounts/login/"
 
