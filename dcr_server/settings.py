@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +38,8 @@ INSTALLED_APPS = [
     # Swagger UI's files for /api/docs/, served from this origin (no CDN).
     "drf_spectacular_sidecar",
     "oauth2_provider",
+    # Login throttling on both sign-in forms (settings AXES_* below).
+    "axes",
     "tenants",
     "registration",
 ]
@@ -55,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Answers a locked-out sign-in with the 429 page; after authentication, before the last.
+    "axes.middleware.AxesMiddleware",
     # Last, so its process_exception runs first: a database outage answers 503, not 500.
     "dcr_server.resilience.DatabaseUnavailableMiddleware",
 ]
@@ -152,6 +157,22 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LOGIN_URL = "/accounts/login/"
+
+# Login throttling (django-axes; registration/login_throttle.py, docs/admin-security.md). The
+# axes backend refuses a locked-out user name + address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every app server
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair, not either alone
+AXES_FAILURE_LIMIT = env_int("DCR_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DCR_LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "registration.login_throttle.source_ip"
+AXES_LOCKOUT_CALLABLE = "registration.login_throttle.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # no login history table growing without bound
+AXES_ENABLE_ADMIN = False  # unlock with `manage.py axes_reset_username`; no cross-tenant list
 
 # The registration endpoint's body cap (RFC 7591 has none; 64 KiB is ample for metadata).
 DCR_MAX_BODY_BYTES = env_int("DCR_MAX_BODY_BYTES", 64 * 1024)

@@ -51,7 +51,7 @@ def _database_url() -> str:
 
 @pytest.fixture
 def app_servers(transactional_db: None, tmp_path: Path) -> Iterator[StartServer]:
-    """Start gunicorn app servers (production settings, DEBUG off) sharing this test's database.
+    """Start gunicorn app servers (DEBUG off, WhiteNoise) sharing this test's database.
 
     Each call starts one more process on its own free loopback port; all are stopped (by their
     own process group) when the test ends.
@@ -66,7 +66,9 @@ def app_servers(transactional_db: None, tmp_path: Path) -> Iterator[StartServer]
             if not key.startswith(("DJANGO_", "DCR_", "DATABASE_URL"))
         }
         env.update(
-            DJANGO_SETTINGS_MODULE="dcr_server.settings",
+            # The production settings plus the suite's password hasher (users made by the test
+            # must be able to sign in) and its host names.
+            DJANGO_SETTINGS_MODULE="dcr_server.settings_test",
             DJANGO_SECRET_KEY="test-only-secret-key-for-live-app-servers-0123456789",
             DJANGO_DEBUG="0",
             DJANGO_SECURE="0",  # plain http on loopback
