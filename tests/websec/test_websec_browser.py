@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.websec.conftest import StartServer
@@ -105,12 +106,28 @@ def test_admin_login_page_loads_without_csp_violations(
     assert watched.external == []
 
 
-def test_end_user_login_page_loads_without_csp_violations(
-    app_servers: StartServer, watched: Watched
+def test_end_user_sign_in_and_lockout_pages_are_styled_without_csp_violations(
+    app_servers: StartServer, watched: Watched, end_user: Any, tmp_path: Path
 ) -> None:
     server = app_servers()
     page = watched.page
     page.goto(f"http://127.0.0.1:{server.port}/accounts/login/")
-    expect(page.locator("form button[type=submit]")).to_be_visible()
+    expect(page.locator(".eu-brand")).to_have_text("DCR Server")
+    button = page.locator("form button[type=submit]")
+    expect(button).to_be_visible()
+    # The product stylesheet applied: a filled, full-width button.
+    assert button.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(31, 95, 191)"
+    page.screenshot(path=str(tmp_path / "sign-in.png"))
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "wrong")
+    page.click("button[type=submit]")
+    expect(page.locator(".eu-error")).to_be_visible()
+    page.screenshot(path=str(tmp_path / "sign-in-error.png"))
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        page.fill("#id_password", "wrong")
+        page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Too many sign-in attempts")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(tmp_path / "locked-out-phone.png"))
     assert watched.violations() == []
     assert watched.external == []
