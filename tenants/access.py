@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -35,9 +35,10 @@ def is_superuser(user: User) -> bool:
 
 
 def _grants(user: User) -> QuerySet[AccessGrant]:
-    if not getattr(user, "is_active", False) or not getattr(user, "is_staff", False):
-        return AccessGrant.objects.none()
-    return AccessGrant.objects.filter(user_id=user.pk)
+    pk = user.pk
+    if pk is None or not getattr(user, "is_active", False) or not getattr(user, "is_staff", False):
+        return AccessGrant.objects.none()  # the console is for active staff only
+    return AccessGrant.objects.filter(user_id=pk)
 
 
 def _scope_filter(user: User, *, change: bool, prefix: str = "") -> Q | None:
@@ -124,7 +125,7 @@ def get_for_user(
     existence is not revealed); with ``change``, 403 when the user may only read it."""
     try:
         found = for_user(user, queryset, path=path).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404("No such object in your scope.") from None
     if change:
         workspace = workspace_of(found, path)

@@ -68,7 +68,7 @@ class DCRSettingsAdmin(ScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def changelist_view(  # type: ignore[override]
+    def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         return HttpResponseRedirect(reverse("admin:registration_client_registration_index"))

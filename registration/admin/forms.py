@@ -129,7 +129,7 @@ class ScopeListField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value)
-        return parse_scope_list(text)
+        return parse_scope_list(text or "")
 
 
 def _key_set_fields(

@@ -196,8 +196,8 @@ def workspace_rows(request: HttpRequest) -> list[dict[str, Any]]:
             "url": overview_url(ws),
             "role": access.role_for(request.user, ws),
             "enabled": getattr(getattr(ws, "dcr_settings", None), "enabled", False),
-            "clients": ws.clients_total,  # type: ignore[attr-defined]
-            "clients_dcr": ws.clients_dcr,  # type: ignore[attr-defined]
+            "clients": ws.clients_total,
+            "clients_dcr": ws.clients_dcr,
         }
         for ws in found
     ]

@@ -26,7 +26,7 @@ from tenants import access
 from tenants.models import Tenant, Workspace
 
 
-class ScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ScopedAdmin(admin.ModelAdmin):
     """A ModelAdmin whose every row belongs to a workspace, reached by ``scope_path``."""
 
     scope_path = "workspace"  # the lookup from the model to its Workspace ("" for Workspace)
@@ -130,7 +130,7 @@ class ScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 request.user, related._default_manager.all(), change=True
             )
         elif not access.is_superuser(request.user):
-            kwargs["queryset"] = related._default_manager.none()  # type: ignore[union-attr]
+            kwargs["queryset"] = related._default_manager.none()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_list_filter(self, request: HttpRequest) -> Any:

@@ -37,7 +37,7 @@ def _superuser_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return checked
 
 
-class SuperuserOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class SuperuserOnly(admin.ModelAdmin):
     """Mixed in before an unscoped ModelAdmin: every permission and every URL, superusers only."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:

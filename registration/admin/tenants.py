@@ -38,7 +38,7 @@ from tenants.services import (
 )
 
 
-class WorkspaceInline(admin.TabularInline):  # type: ignore[type-arg]
+class WorkspaceInline(admin.TabularInline):
     model = Workspace
     fields = ("slug", "name")
     readonly_fields = ("slug", "name")
@@ -71,7 +71,7 @@ class DeletesEverythingBelow:
         )
 
 
-class TenantForm(forms.ModelForm):  # type: ignore[type-arg]
+class TenantForm(forms.ModelForm):
     class Meta:
         model = Tenant
         fields = ("slug", "name")
@@ -131,7 +131,7 @@ class TenantAdmin(DeletesEverythingBelow, ScopedAdmin):
         obj._state.adding = False
 
 
-class WorkspaceForm(forms.ModelForm):  # type: ignore[type-arg]
+class WorkspaceForm(forms.ModelForm):
     scopes_supported = ScopeListField()
 
     class Meta:

@@ -86,14 +86,14 @@ class Command(BaseCommand):
                         f"no user {username[:150]!r} (add --create to make a staff user)"
                     )
                 try:
-                    model.username_validator(username)  # type: ignore[attr-defined]
+                    model.username_validator(username)
                 except ValidationError:
                     raise CommandError(f"invalid username {username[:150]!r}") from None
                 password = secrets.token_urlsafe(PASSWORD_BYTES)
-                user = model.objects.create_user(  # type: ignore[attr-defined]
+                user = model.objects.create_user(
                     username=username, password=password, is_staff=True
                 )
-            elif not user.is_staff:  # type: ignore[attr-defined]
+            elif not user.is_staff:
                 raise CommandError(f"user {username[:150]!r} is not staff: cannot use the admin")
             grant = access_grant(
                 user=user, tenant=tenant, workspace=workspace, role=options["role"]
