@@ -175,6 +175,12 @@ class ClientAdmin(ScopedAdmin):
     change_form_template = "admin/registration/client/change_form.html"
     change_list_template = "admin/registration/client/change_list.html"
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = super().get_list_display(request)
+        if navigation.WORKSPACE_PARAM in request.GET:  # one workspace's list: no column for it
+            return [name for name in shown if name != "workspace"]
+        return shown
+
     @admin.display(description="name", ordering="name")
     def display_name(self, obj: Client) -> str:
         return obj.name or "(unnamed)"

@@ -145,7 +145,7 @@ def _administration(request: HttpRequest, site: ConsoleSite) -> list[Link]:
         ("Workspaces", "admin:tenants_workspace_changelist"),
     ):
         url = reverse(url_name)
-        links.append(Link(name, url, path.startswith(url)))
+        links.append(Link(name, url, path.startswith(url) and not path.endswith("/overview/")))
     return links
 
 

@@ -17,6 +17,7 @@ from tenants.models import Workspace
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
 
+
 def workspace_overview(
     request: HttpRequest, *, workspace: Workspace, model_admin: ModelAdmin[Any]
 ) -> HttpResponse:
