@@ -167,12 +167,15 @@ AUTHENTICATION_BACKENDS = [
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every app server
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair, not either alone
 AXES_FAILURE_LIMIT = env_int("DCR_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("DCR_LOGIN_COOLOFF_MINUTES", 15))
+_LOGIN_COOLOFF_MINUTES = env_int("DCR_LOGIN_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=_LOGIN_COOLOFF_MINUTES)
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "registration.login_throttle.source_ip"
 AXES_LOCKOUT_CALLABLE = "registration.login_throttle.locked_out"
 AXES_DISABLE_ACCESS_LOG = True  # no login history table growing without bound
 AXES_ENABLE_ADMIN = False  # unlock with `manage.py axes_reset_username`; no cross-tenant list
+if AXES_FAILURE_LIMIT < 1 or _LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("DCR_LOGIN_FAILURE_LIMIT and DCR_LOGIN_COOLOFF_MINUTES must be >= 1")
 
 # The registration endpoint's body cap (RFC 7591 has none; 64 KiB is ample for metadata).
 DCR_MAX_BODY_BYTES = env_int("DCR_MAX_BODY_BYTES", 64 * 1024)

@@ -4,6 +4,9 @@ the right password refused until the cool-off ends, a success resets the count."
 from __future__ import annotations
 
 import datetime
+import os
+import subprocess
+import sys
 from http import HTTPStatus
 from typing import Any
 
@@ -13,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.test import Client as HttpClient
 
-from tests.websec.conftest import PASSWORD, csp_directives
+from tests.websec.conftest import PASSWORD, PROJECT, csp_directives
 
 LOGIN_FORMS = ["/admin/login/", "/accounts/login/"]
 LIMIT = settings.AXES_FAILURE_LIMIT
@@ -143,3 +146,21 @@ def test_failed_attempts_store_no_password(end_user: Any) -> None:
         1,
     )
     assert "hunter2-secret" not in attempt.post_data
+
+
+@pytest.mark.parametrize(
+    "env", [{"DCR_LOGIN_FAILURE_LIMIT": "0"}, {"DCR_LOGIN_COOLOFF_MINUTES": "0"}]
+)
+def test_a_throttle_that_would_not_throttle_refuses_to_start(env: dict[str, str]) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DCR_"))}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=PROJECT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "dcr_server.settings_test", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "DCR_LOGIN_FAILURE_LIMIT and DCR_LOGIN_COOLOFF_MINUTES must be >= 1" in done.stderr
