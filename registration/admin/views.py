@@ -140,6 +140,15 @@ def _save_settings(
 ) -> tuple[DCRSettings, list[str]] | None:
     """Apply the form through dcr_configure; on a ConfigurationError nothing is written."""
     before = copy.deepcopy(dcr_settings_for(workspace=workspace))
+    if _hook_of(form.cleaned_data["policy"]) != _hook_of(before.policy) and not (
+        access.is_superuser(request.user)
+    ):
+        # A hook is a Python import path run in the server: a platform (superuser) decision,
+        # never a tenant admin's, or any tenant could import and call server code.
+        form.add_error(
+            "policy", "Only a platform administrator (superuser) can set or change a policy hook."
+        )
+        return None
     try:
         dcr = dcr_configure(
             workspace=workspace, change=form.settings_change(), actor=admin_actor(request).actor
@@ -151,6 +160,10 @@ def _save_settings(
     if changed:
         model_admin.log_change(request, dcr, [{"changed": {"fields": changed}}])
     return dcr, changed
+
+
+def _hook_of(policy: object) -> object:
+    return policy.get("hook") if isinstance(policy, dict) else None
 
 
 def _fetch_keys(dcr: DCRSettings, protection: str) -> dict[str, Any]:

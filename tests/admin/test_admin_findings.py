@@ -419,3 +419,11 @@ def test_the_audit_list_title_matches_the_sidebar(cast: Cast) -> None:
     assert "<h1>Audit</h1>" in html
     crumbs = html.split('class="breadcrumbs"')[1].split("</div>")[0]
     assert "Audit" in crumbs and "Registration" not in crumbs
+
+
+def test_only_a_superuser_sets_a_policy_hook(cast: Cast) -> None:
+    policy = json.dumps({"hook": "tests.policy_hooks.approve"})
+    response = cast.http(cast.a_admin).post(page(cast.a_one), settings_form(policy=policy))
+    assert response.status_code == HTTPStatus.OK
+    assert "Only a platform administrator" in response.content.decode()
+    assert DCRSettings.objects.get(workspace=cast.a_one).policy is None
