@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from dcr_server import cors
@@ -41,7 +46,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "corsheaders",  # CORS for browser-based clients (dcr_server/cors.py)
+    # Swagger UI's files for /api/docs/, served from this origin (no CDN).
+    "drf_spectacular_sidecar",
     "oauth2_provider",
+    # Login throttling on both sign-in forms (settings AXES_* below).
+    "axes",
     "tenants",
     "registration",
     "operations",  # health, metrics, request ids, log formats (docs/operations.md)
@@ -56,6 +65,11 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "dcr_server.middleware.JSONErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (settings below); before WhiteNoise so static
+    # files carry it too (an SVG opened directly runs no script).
+    "csp.middleware.CSPMiddleware",
+    # Static files under gunicorn with DEBUG off: answered here, before sessions and the rest.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Sessions, CSRF, authentication and messages on browser paths only (admin, login,
     # authorize); the API paths skip them (dcr_server/browser_only.py: Django's own classes).
     "dcr_server.browser_only.SessionMiddleware",
@@ -64,6 +78,8 @@ MIDDLEWARE = [
     "dcr_server.browser_only.AuthenticationMiddleware",
     "dcr_server.browser_only.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Answers a locked-out sign-in with the 429 page; after authentication, before the last.
+    "axes.middleware.AxesMiddleware",
     # Last, so its process_exception runs first: a database outage answers 503, not 500.
     "dcr_server.resilience.DatabaseUnavailableMiddleware",
 ]
@@ -136,8 +152,50 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# WhiteNoise serves the apps' static files (admin, Swagger UI) straight from the installed
+# packages, so gunicorn serves them with no collectstatic step; files collected into
+# STATIC_ROOT are served as well.
+WHITENOISE_USE_FINDERS = True
+with contextlib.suppress(OSError):  # WhiteNoise warns about a missing STATIC_ROOT at startup
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# Content-Security-Policy (django-csp 4): nothing from another origin, no inline script, no
+# inline style without the page's nonce (`<style nonce="{{ request.csp_nonce }}">`; style=""
+# attributes are refused). See docs/admin-security.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF, CSP_NONCE],
+        "style-src": [CSP_SELF, CSP_NONCE],
+        # Swagger UI and the admin draw some icons from data: URIs in their stylesheets.
+        "img-src": [CSP_SELF, "data:"],
+        "object-src": [CSP_NONE],
+        "frame-ancestors": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+    }
+}
 
 LOGIN_URL = "/accounts/login/"
+
+# Login throttling (django-axes; registration/login_throttle.py, docs/admin-security.md). The
+# axes backend refuses a locked-out user name + address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every app server
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair, not either alone
+AXES_FAILURE_LIMIT = env_int("DCR_LOGIN_FAILURE_LIMIT", 5)
+_LOGIN_COOLOFF_MINUTES = env_int("DCR_LOGIN_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=_LOGIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "registration.login_throttle.source_ip"
+AXES_LOCKOUT_CALLABLE = "registration.login_throttle.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # no login history table growing without bound
+AXES_ENABLE_ADMIN = False  # unlock with `manage.py axes_reset_username`; no cross-tenant list
+if AXES_FAILURE_LIMIT < 1 or _LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("DCR_LOGIN_FAILURE_LIMIT and DCR_LOGIN_COOLOFF_MINUTES must be >= 1")
 
 # The registration endpoint's body cap (RFC 7591 has none; 64 KiB is ample for metadata).
 DCR_MAX_BODY_BYTES = env_int("DCR_MAX_BODY_BYTES", 64 * 1024)

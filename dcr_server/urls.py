@@ -1,11 +1,11 @@
 """Root URLs. ``{ws}`` is ``<tenant>/<workspace>/``; the issuer of a workspace is ``{base}/{ws}``."""
 
-from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dcr_server.oauth import views as oauth
 from dcr_server.oauth.sessions import WorkspaceLoginView
+from registration.admin.site import console
 from registration.api import openapi
 from registration.api.views import ClientConfigurationView, ClientRegistrationView
 from tenants.resolve import workspace_view
@@ -13,7 +13,8 @@ from tenants.resolve import workspace_view
 WS = "<slug:tenant>/<slug:workspace>/"
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    # The tenant-scoped console (registration/admin/site.py), not the stock admin.site.
+    path("admin/", console.urls),
     path("api/schema/", openapi.schema, name="openapi-schema"),
     path("api/docs/", openapi.docs, name="openapi-docs"),
     # Issue 14: the login binds itself to the workspace of its ``next`` (oauth/sessions.py).

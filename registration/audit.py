@@ -190,6 +190,19 @@ def record_refusal(
         logger.warning("Refusal aggregation off, the cache failed: %s", type(exc).__name__)
 
 
+def record_configure(*, workspace: Workspace, actor: str, changed: list[str]) -> AuditEvent:
+    """CONTRACT: a settings change is an event ``configure`` with the actor and the changed
+    field names; never a value (keys, policies and secrets stay out of the trail)."""
+    row = AuditEvent(
+        workspace=workspace,
+        event=AuditEvent.Event.CONFIGURE,
+        actor=_text(actor, 150),
+        changed_fields=sorted(changed),
+        description=_text("changed: " + ", ".join(sorted(changed)), MAX_DESCRIPTION),
+    )
+    return _AUDIT_INSERT.insert(row)
+
+
 def events(*, workspace: Workspace, since: datetime | None = None) -> QuerySet[AuditEvent]:
     """The workspace's events, oldest first."""
     found = AuditEvent.objects.filter(workspace=workspace)
@@ -224,4 +237,6 @@ def event_data(event: AuditEvent) -> dict[str, Any]:
             "description": event.description,
         }
     )
+    if event.event == AuditEvent.Event.CONFIGURE:
+        data["changed_fields"] = list(event.changed_fields)
     return data

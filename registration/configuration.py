@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
+from registration.audit import record_configure
 from registration.capabilities import scopes_supported
 from registration.jose.keysets import describe_keys, validate_public_jwks
 from registration.models import DCRSettings, TokenRotation
@@ -97,7 +99,7 @@ def check_policy_document(document: object) -> dict[str, Any]:
         raise ConfigurationError(f"policy: {exc}") from None
 
 
-def _check_uri(name: str, uri: str) -> str:
+def check_uri(name: str, uri: str) -> str:
     try:
         URLValidator(schemes=["https", "http"])(uri)
     except ValidationError:
@@ -114,12 +116,40 @@ def _key_set_values(name: str, change: KeySetChange) -> tuple[dict[str, Any] | N
         except ValueError as exc:
             raise ConfigurationError(f"{name} JWKS: {exc}") from None
     if change.jwks_uri is not None:
-        return None, _check_uri(f"{name} JWKS URI", change.jwks_uri)
+        return None, check_uri(f"{name} JWKS URI", change.jwks_uri)
     return None, ""
 
 
-def dcr_configure(*, workspace: Workspace, change: SettingsChange) -> DCRSettings:
-    """Apply ``change`` atomically; every value is validated before anything is saved."""
+# The columns of DCRSettings a change can touch (the audit names them, never their values).
+CONFIGURABLE_FIELDS = (
+    "enabled",
+    "registration_access_token_ttl",
+    "protect_by_access_token",
+    "software_statement_jwks",
+    "software_statement_jwks_uri",
+    "signed_request_jwks",
+    "signed_request_jwks_uri",
+    "policy",
+    "delete_never_used_after_days",
+    "delete_idle_after_days",
+    "token_rotation",
+    "default_scopes",
+    "client_secret_ttl",
+)
+
+
+def changed_fields(before: DCRSettings, after: DCRSettings) -> list[str]:
+    return [name for name in CONFIGURABLE_FIELDS if getattr(before, name) != getattr(after, name)]
+
+
+def dcr_configure(
+    *, workspace: Workspace, change: SettingsChange, actor: str = "cli"
+) -> DCRSettings:
+    """Apply ``change`` atomically; every value is validated before anything is saved.
+
+    A change that changes something is an audit event ``configure`` by ``actor`` (a user name,
+    or ``cli``), in the same transaction.
+    """
     ttl = change.registration_access_token_ttl
     if ttl is not None and not MIN_RAT_TTL <= ttl <= MAX_RAT_TTL:
         raise ConfigurationError(
@@ -166,6 +196,7 @@ def dcr_configure(*, workspace: Workspace, change: SettingsChange) -> DCRSetting
     with transaction.atomic():
         dcr_settings_for(workspace=workspace)  # creates a missing row before locking it
         dcr = DCRSettings.objects.select_for_update().get(workspace=workspace)
+        before = copy.deepcopy(dcr)
         if change.enabled is not None:
             dcr.enabled = change.enabled
         if ttl is not None:
@@ -192,7 +223,10 @@ def dcr_configure(*, workspace: Workspace, change: SettingsChange) -> DCRSetting
             dcr.cimd_enabled = change.cimd_enabled
         if trusted_hosts is not None:
             dcr.cimd_trusted_hosts = trusted_hosts
-        dcr.save()
+        changed = changed_fields(before, dcr)
+        if changed:
+            dcr.save()
+            record_configure(workspace=workspace, actor=actor, changed=changed)
     return dcr
 
 

@@ -252,7 +252,9 @@ class RegistrationAccessToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return f"registration access token of {self.client_id}"
+        # Shown on the client's delete page: name the client, not its primary key.
+        client = self.client
+        return f"registration access token of {client.name or client.client_id}"
 
     def expires_in(self, now: datetime | None = None) -> int:
         return max(0, round((self.expires_at - (now or timezone.now())).total_seconds()))
@@ -293,6 +295,7 @@ class AuditEvent(models.Model):
         DELETE = "delete"
         REISSUE = "reissue"
         REFUSED = "refused"
+        CONFIGURE = "configure"  # CONTRACT: a change to the workspace's settings, keys, policy
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_events")
     time = models.DateTimeField(default=timezone.now, db_index=True)
@@ -319,6 +322,11 @@ class AuditEvent(models.Model):
         default=1,
         help_text="Refusals this row stands for: one refused row per source, operation, "
         "error and rule per minute.",
+    )
+    changed_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="configure events: the names of the settings changed (never their values).",
     )
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -128,3 +129,55 @@ class ConfigurationVersion(models.Model):
 
     def __str__(self) -> str:
         return f"configuration version {self.value}"
+
+
+class AccessGrant(models.Model):
+    """A user's role in a scope: a whole tenant (``workspace`` empty) or one of its workspaces.
+
+    CONTRACT "Tenant administration": ``admin`` changes everything in its scope, ``viewer`` reads
+    the same and changes nothing. A tenant grant covers the tenant's present and future
+    workspaces. Managed with ``manage.py access``; read through ``tenants.access`` only.
+    """
+
+    class Role(models.TextChoices):
+        ADMIN = "admin"
+        VIEWER = "viewer"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_grants"
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="access_grants")
+    workspace = models.ForeignKey(
+        Workspace,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="access_grants",
+        help_text="Empty: the whole tenant.",
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant__slug", "workspace__slug", "user__username"]
+        constraints = [
+            # One grant per user and scope (a NULL workspace is not unique by itself in SQL).
+            models.UniqueConstraint(
+                fields=["user", "tenant"],
+                condition=models.Q(workspace__isnull=True),
+                name="access_grant_unique_tenant_scope",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "workspace"],
+                condition=models.Q(workspace__isnull=False),
+                name="access_grant_unique_workspace_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} of {self.scope}"
+
+    @property
+    def scope(self) -> str:
+        """``tenant`` or ``tenant/workspace``, as the ``access`` command spells it."""
+        return self.workspace.label if self.workspace is not None else self.tenant.slug

@@ -2,7 +2,8 @@
 ``/api/schema/`` and as a browsable page at ``/api/docs/``.
 
 The page renders a server-side summary of every operation and its responses, so it is readable
-without network access; Swagger UI, loaded from a CDN, replaces the summary when it loads.
+without script; Swagger UI, served from this origin (drf-spectacular-sidecar's copy of
+swagger-ui-dist, no CDN), replaces the summary when it loads.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from tenants.resolve import base_url
 
 DOCUMENT_PATH = Path(__file__).with_name("openapi.json")
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
-SWAGGER_UI_VERSION = "5.17.14"
 SCHEMA_URL = "/api/schema/"
 
 
@@ -132,7 +132,6 @@ def docs(request: HttpRequest) -> HttpResponse:
             {"name": name, "description": scheme.get("description", "")}
             for name, scheme in schemes.items()
         ],
-        "swagger_ui_version": SWAGGER_UI_VERSION,
         "schema_url": SCHEMA_URL,
     }
     return render(request, "api/docs.html", context)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -12,7 +17,8 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from tenants.models import Workspace
+from tenants.models import Tenant, Workspace
+from tenants.services import access_grant, workspace_create
 
 PASSWORD = "correct horse battery 42"
 
@@ -103,6 +109,96 @@ def settings_form(**overrides: Any) -> dict[str, Any]:
         "registration_access_token_ttl": "2592000",
         "token_rotation": "read_and_update",
         "default_scopes": "openid profile email",
+        "client_secret_ttl": "0",
+        "delete_never_used_after_days": "",
+        "delete_idle_after_days": "",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+# -- the standing cast of the isolation tests (CONTRACT "Tenant administration") ---------------
+
+
+@dataclass
+class Cast:
+    """Two tenants and five administrators; tenant A has workspaces one and two."""
+
+    a_one: Workspace
+    a_two: Workspace
+    b_main: Workspace
+    superuser: Any
+    a_admin: Any  # admin of tenant A (all its workspaces)
+    a_one_viewer: Any  # viewer of A/one only
+    no_grant: Any  # staff, no grant
+    b_admin: Any  # admin of tenant B
+
+    def http(self, user: Any) -> HttpClient:
+        http = HttpClient()
+        http.force_login(user)
+        return http
+
+
+def grant(user: Any, tenant: str, workspace: str | None, role: str) -> None:
+    tenant_row = Tenant.objects.get(slug=tenant)
+    ws = Workspace.objects.get(tenant=tenant_row, slug=workspace) if workspace else None
+    access_grant(user=user, tenant=tenant_row, workspace=ws, role=role)
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    a_one = workspace_create(tenant_slug="alpha", workspace_slug="one", name="Alpha one")
+    a_two = workspace_create(tenant_slug="alpha", workspace_slug="two", name="Alpha two")
+    b_main = workspace_create(tenant_slug="bravo", workspace_slug="main", name="Bravo main")
+    users = {
+        "a_admin": make_user("alice", staff=True),
+        "a_one_viewer": make_user("victor", staff=True),
+        "no_grant": make_user("nobody", staff=True),
+        "b_admin": make_user("bob-b", staff=True),
+    }
+    grant(users["a_admin"], "alpha", None, "admin")
+    grant(users["a_one_viewer"], "alpha", "one", "viewer")
+    grant(users["b_admin"], "bravo", None, "admin")
+    root = get_user_model().objects.create_superuser("root", "root@example.com", PASSWORD)
+    return Cast(a_one=a_one, a_two=a_two, b_main=b_main, superuser=root, **users)
+
+
+# -- a local key server for "fetched and validated on save" --------------------------------------
+
+
+class KeyServer(ThreadingHTTPServer):
+    routes: dict[str, tuple[int, bytes]]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _KeyHandler(BaseHTTPRequestHandler):
+    server: KeyServer
+
+    def do_GET(self) -> None:
+        status, body = self.server.routes.get(self.path, (404, b"not found"))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def key_server(ec_jwks: dict[str, Any], private_jwks: dict[str, Any]) -> Iterator[KeyServer]:
+    server = KeyServer(("127.0.0.1", 0), _KeyHandler)
+    server.routes = {
+        "/good.json": (200, json.dumps(ec_jwks).encode()),
+        "/private.json": (200, json.dumps(private_jwks).encode()),
+        "/garbage": (200, b"<html>hello</html>"),
+    }
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

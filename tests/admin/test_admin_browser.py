@@ -26,8 +26,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from registration.models import DCRSettings
 from tenants.models import Workspace
-from tenants.services import workspace_create
-from tests.admin.conftest import PASSWORD
+from tenants.services import access_grant, workspace_create
+from tests.admin.conftest import PASSWORD, make_user
 
 CHROMIUM = "/usr/bin/chromium"
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -66,16 +66,30 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=LAPTOP)
     context.set_default_timeout(10_000)
     new_page = context.new_page()
+    # The pages must work under the strict Content-Security-Policy: no violation reported.
+    violations: list[str] = []
+    new_page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield new_page
     context.close()
+    assert not violations, violations
 
 
 @pytest.fixture
 def site(live_server: Any, workspace: Workspace, superuser: Any) -> str:
-    """default/default with DCR off, a second workspace for the switcher; the base URL."""
+    """default/default with DCR off, default/staging for the switcher, acme/prod of another
+    tenant, and "tina", admin of the tenant default; the base URL."""
     DCRSettings.objects.filter(workspace=workspace).update(enabled=False)
     if not Workspace.objects.filter(tenant__slug="acme").exists():
         workspace_create(tenant_slug="acme", workspace_slug="prod")
+    if not Workspace.objects.filter(tenant__slug="default", slug="staging").exists():
+        workspace_create(tenant_slug="default", workspace_slug="staging", name="Staging")
+    tina = make_user("tina", staff=True)
+    access_grant(user=tina, tenant=workspace.tenant, workspace=None, role="admin")
     return str(live_server.url)
 
 
@@ -101,12 +115,12 @@ def discovery(base: str) -> dict[str, Any]:
     return dict(body)
 
 
-def login(page: Page, base: str) -> None:
+def login(page: Page, base: str, username: str = "tina") -> None:
     page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", "root")
+    page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
-    expect(page.locator("#oauth-module")).to_be_visible()
+    expect(page.locator("#workspace-list")).to_be_visible()
 
 
 def test_configure_register_and_reissue(
@@ -114,16 +128,27 @@ def test_configure_register_and_reissue(
 ) -> None:
     started = time.monotonic()
     login(page, site)
+    # A tenant admin sees her tenant's workspaces only.
+    expect(page.locator("#workspace-list")).to_contain_text("default/staging")
+    expect(page.locator("#content")).not_to_contain_text("acme/prod")
     shot(page, "admin-index")
 
-    # Two clicks from the index: OAuth > Authorization Server > Client Registration, then the workspace.
-    page.locator("#oauth-module").get_by_role("link", name="Client Registration").first.click()
-    expect(page.locator("#workspace-list")).to_be_visible()
-    shot(page, "client-registration-workspaces")
-    page.get_by_role("link", name="default/default").click()
+    # Switch workspace: the switcher lists only what she may see.
+    page.locator("#workspace-switcher summary").click()
+    switcher = page.locator("#workspace-switcher ul")
+    expect(switcher).to_contain_text("default/default")
+    expect(switcher).not_to_contain_text("acme/prod")
+    shot(page, "client-registration-workspaces", full_page=False)
+    switcher.get_by_role("link", name="default/default").click()
+    expect(page.locator("#current-workspace")).to_have_text("default/default")
+    expect(page.locator("#overview-charts svg").first).to_be_visible()
+    shot(page, "workspace-overview")
+
+    # The sidebar: OAuth > Authorization Server > Client Registration.
+    page.locator("#workspace-sections").get_by_role("link", name="Client Registration").click()
+    default_pk = Workspace.objects.get(tenant__slug="default", slug="default").pk
     expect(page).to_have_url(
-        f"{site}/admin/registration/dcrsettings/client-registration/"
-        f"{Workspace.objects.get(tenant__slug='default').pk}/"
+        f"{site}/admin/registration/dcrsettings/client-registration/{default_pk}/"
     )
     expect(page.locator("#tab-dcr")).to_have_attribute("aria-current", "page")
     assert "registration_endpoint" not in discovery(site)
@@ -217,9 +242,8 @@ def test_configure_register_and_reissue(
     assert status == 201, registered
     assert registered["client_name"] == "Browser DCR app"
 
-    # Applications: the client carries the DCR label.
-    page.goto(f"{site}/admin/")
-    page.locator("#oauth-module").get_by_role("link", name="Applications").first.click()
+    # Applications (the sidebar of the workspace): the client carries the DCR label.
+    page.locator("#workspace-sections").get_by_role("link", name="Applications").click()
     row = page.locator("#result_list tr", has_text="Browser DCR app")
     expect(row.locator(".dcr-badge")).to_have_text("DCR")
     shot(page, "applications")
@@ -228,8 +252,11 @@ def test_configure_register_and_reissue(
     expect(page.locator(".field-client_id")).to_contain_text(registered["client_id"])
     shot(page, "application-detail")
 
-    # Reissue: the new token is shown once, the old one is refused over REST.
+    # Reissue asks first; the new token is shown once, the old one is refused over REST.
     page.click("#reissue-token")
+    expect(page.locator("#confirm-form")).to_be_visible()
+    shot(page, "application-reissue-confirm")
+    page.click("#confirm-action")
     new_token = page.locator("#reissued-token-value").inner_text()
     manage = registered["registration_client_uri"]
     old_status, _ = http(
@@ -241,10 +268,8 @@ def test_configure_register_and_reissue(
     new_status, _ = http("GET", manage, headers={"Authorization": f"Bearer {new_token}"})
     assert new_status == 200
 
-    # Test policy and recent events.
-    page.goto(f"{site}/admin/registration/dcrsettings/client-registration/")
-    page.get_by_role("link", name="default/default").click()
-    page.click("#tab-test")
+    # Test policy and recent events (the sidebar lists the tabs under Client Registration).
+    page.locator("#workspace-sections").get_by_role("link", name="Test policy").click()
     # The workspace requires a software statement: the dry run verifies it, then the policy.
     long_name = jwt.encode(
         {"iss": "https://directory.example", "iat": now, "exp": now + 300, "client_name": "x" * 80},

@@ -15,6 +15,7 @@ from oauth2_provider.models import AccessToken
 from registration.configuration import dcr_settings_data
 from registration.models import AuditEvent, Client, DCRSettings
 from tenants.models import SigningKey, Workspace
+from tenants.services import access_grant
 from tests.admin.conftest import make_user, settings_form
 from tests.helpers import basic, bearer, ws_url
 
@@ -49,16 +50,27 @@ def test_non_staff_user_is_sent_to_the_login_page(login_as: Any, page_url: str) 
     assert response["Location"].startswith("/admin/login/")
 
 
-def test_staff_without_permission_is_refused(login_as: Any, page_url: str) -> None:
-    http = login_as(make_user("carol", staff=True))
-    assert http.get(page_url).status_code == HTTPStatus.FORBIDDEN
-    assert http.post(page_url, settings_form()).status_code == HTTPStatus.FORBIDDEN
+def test_staff_without_a_grant_is_refused(
+    login_as: Any, page_url: str, workspace: Workspace
+) -> None:
+    # CONTRACT: a staff user with no grant sees no tenant's data, even with model permissions.
+    http = login_as(make_user("carol", staff=True, perms=("change_dcrsettings",)))
+    before = snapshot(workspace)
+    assert http.get(page_url).status_code == HTTPStatus.NOT_FOUND
+    assert http.post(page_url, settings_form()).status_code == HTTPStatus.NOT_FOUND
+    assert snapshot(workspace) == before
     index = http.get(reverse("admin:index")).content.decode()
-    assert "Client Registration" not in index
+    assert "Client Registration" not in index and "default/default" not in index
+
+
+def viewer_of(workspace: Workspace, username: str) -> Any:
+    user = make_user(username, staff=True)
+    access_grant(user=user, tenant=workspace.tenant, workspace=workspace, role="viewer")
+    return user
 
 
 def test_viewer_sees_but_cannot_change(login_as: Any, page_url: str, workspace: Workspace) -> None:
-    http = login_as(make_user("dave", staff=True, perms=("view_dcrsettings",)))
+    http = login_as(viewer_of(workspace, "dave"))
     page = http.get(page_url)
     assert page.status_code == HTTPStatus.OK
     assert b'<fieldset class="module aligned" disabled>' in page.content
@@ -68,14 +80,18 @@ def test_viewer_sees_but_cannot_change(login_as: Any, page_url: str, workspace: 
     assert snapshot(workspace) == before
 
 
-def test_index_groups_client_registration_under_oauth(
+def test_sidebar_groups_client_registration_under_oauth(
     admin_http: HttpClient, workspace: Workspace, page_url: str
 ) -> None:
     html = admin_http.get(reverse("admin:index")).content.decode()
-    oauth = html[html.index('id="oauth-module"') :]
-    assert "OAuth" in oauth and "Authorization Server" in oauth
+    start = html.index('id="workspace-sections"')
+    sections = html[start : html.index('id="administration-sections"')]
+    oauth, server, registration = (
+        sections.index(name) for name in ("OAuth", "Authorization Server", "Client Registration")
+    )
+    assert oauth < server < registration
+    assert f'href="{page_url}"' in sections
     chooser = reverse("admin:registration_client_registration_index")
-    assert f'href="{chooser}"' in oauth
     # One workspace: the chooser goes straight to its page.
     assert admin_http.get(chooser)["Location"] == page_url
 
@@ -88,7 +104,10 @@ def test_chooser_and_switcher_list_every_workspace(
     other_url = reverse("admin:registration_client_registration", args=[other_workspace.pk])
     assert other_url in chooser.content.decode()
     page = admin_http.get(page_url).content.decode()
-    assert 'aria-label="Workspace"' in page and other_url in page
+    switcher = page[page.index('id="workspace-switcher"') :]
+    switcher = switcher[: switcher.index("</details>")]
+    overview = reverse("admin:tenants_workspace_overview", args=[other_workspace.pk])
+    assert overview in switcher and "acme/prod" in switcher
 
 
 def test_page_shows_tabs_with_dcr_first(admin_http: HttpClient, page_url: str) -> None:
@@ -134,6 +153,7 @@ def test_save_enables_dcr_with_every_protection(
             signed_request="on",
             signed_request_source="uri",
             signed_request_jwks_uri="https://keys.example.com/jwks.json",
+            signed_request_fetch_later="on",  # keys.example.com does not answer
             policy=json.dumps(policy),
             registration_access_token_ttl="3600",
             token_rotation="update",
@@ -163,7 +183,7 @@ def test_saving_with_dcr_off_says_saved(
     admin_http: HttpClient, page_url: str, workspace: Workspace
 ) -> None:
     response = admin_http.post(page_url, settings_form(enabled=None), follow=True)
-    assert "Saved." in response.content.decode()
+    assert "Dynamic client registration is now disabled." in response.content.decode()
     assert SUCCESS not in response.content.decode()
     assert not DCRSettings.objects.get(workspace=workspace).enabled
 
@@ -255,9 +275,11 @@ def test_fetch_now_reports_an_unreachable_uri(
     html = admin_http.get(page_url).content.decode()
     assert "Fetch now" in html
     response = admin_http.post(page_url, {"action": "fetch", "protection": "software_statement"})
-    result = response.content.decode()
+    assert response.status_code == HTTPStatus.FOUND  # POST, redirect, GET
+    result = admin_http.get(response["Location"]).content.decode()
     assert 'id="software_statement-fetch-result"' in result
     assert "Fetch failed" in result
+    assert 'id="software_statement-fetch-result"' not in admin_http.get(page_url).content.decode()
 
 
 # -- test policy, registrar ---------------------------------------------------------------------
@@ -275,6 +297,7 @@ def test_dry_run_shows_normalized_metadata_or_the_failing_rule(
             "action": "dry_run",
             "metadata": json.dumps({"client_name": "Nice", "grant_types": ["client_credentials"]}),
         },
+        follow=True,
     ).content.decode()
     assert "Accepted" in ok and "token_endpoint_auth_method" in ok
     refused = admin_http.post(
@@ -285,6 +308,7 @@ def test_dry_run_shows_normalized_metadata_or_the_failing_rule(
                 {"client_name": "Official app", "grant_types": ["client_credentials"]}
             ),
         },
+        follow=True,
     ).content.decode()
     assert (
         "Refused" in refused and "invalid_client_metadata" in refused and "client_name" in refused
@@ -296,10 +320,15 @@ def test_registrar_secret_is_shown_once_and_works(
     admin_http: HttpClient, page_url: str, workspace: Workspace, api: HttpClient, superuser: Any
 ) -> None:
     response = admin_http.post(page_url, {"action": "registrar", "name": "Partner registrar"})
-    html = response.content.decode()
+    assert response.status_code == HTTPStatus.FOUND
     client = Client.objects.get(name="Partner registrar")
     secret = client.client_secret
+    assert secret not in response.content.decode()  # never in the POST's response
+    html = admin_http.get(response["Location"]).content.decode()
     assert secret and secret in html and "shown only once" in html
+    # A reload shows it no more and creates nothing.
+    reload = admin_http.get(response["Location"]).content.decode()
+    assert secret not in reload and Client.objects.filter(name="Partner registrar").count() == 1
     assert client.scope == "dcr_register" and client.grant_types == ["client_credentials"]
     again = admin_http.get(page_url + "?tab=registrar").content.decode()
     assert client.client_id in again and secret not in again
@@ -370,8 +399,15 @@ def test_reissue_shows_the_token_once_and_the_old_one_is_refused(
     superuser: Any,
 ) -> None:
     pk = client_pk(registered["client_id"])
-    response = admin_http.post(reverse("admin:registration_client_reissue_token", args=[pk]))
-    html = response.content.decode()
+    url = reverse("admin:registration_client_reissue_token", args=[pk])
+    question = admin_http.get(url)  # asks first, changes nothing
+    assert question.status_code == HTTPStatus.OK and "Reissue the registration access token?" in (
+        question.content.decode()
+    )
+    assert not AuditEvent.objects.filter(event="reissue").exists()
+    response = admin_http.post(url, {"confirm": "yes"})
+    assert response.status_code == HTTPStatus.FOUND
+    html = admin_http.get(response["Location"]).content.decode()
     assert "shown only once" in html
     new_token = html.split('id="reissued-token-value">')[1].split("<")[0]
     manage = ws_url(workspace, f"/oauth2/register/{registered['client_id']}")
@@ -389,9 +425,10 @@ def test_actions_need_post_and_the_change_permission(
     login_as: Any, registered: dict[str, Any]
 ) -> None:
     pk = client_pk(registered["client_id"])
-    viewer = login_as(make_user("erin", staff=True, perms=("view_client",)))
+    workspace = Client.objects.get(pk=pk).workspace
+    viewer = login_as(viewer_of(workspace, "erin"))
     url = reverse("admin:registration_client_reissue_token", args=[pk])
-    assert viewer.post(url).status_code == HTTPStatus.FORBIDDEN
+    assert viewer.post(url, {"confirm": "yes"}).status_code == HTTPStatus.FORBIDDEN
     assert viewer.get(url).status_code == HTTPStatus.FORBIDDEN
     assert not AuditEvent.objects.filter(event="reissue").exists()
 
@@ -405,10 +442,14 @@ def test_revoke_all_tokens(
     assert token.status_code == HTTPStatus.OK
     pk = client_pk(service_client["client_id"])
     assert AccessToken.objects.filter(application_id=pk).count() == 1
-    response = admin_http.post(
-        reverse("admin:registration_client_revoke_tokens", args=[pk]), follow=True
-    )
-    assert "Revoked all tokens" in response.content.decode()
+    url = reverse("admin:registration_client_revoke_tokens", args=[pk])
+    assert "Revoke all tokens?" in admin_http.get(url).content.decode()  # asks first
+    assert AccessToken.objects.filter(application_id=pk).count() == 1
+    response = admin_http.post(url, {"confirm": "yes"}, follow=True)
+    html = response.content.decode()
+    # One message, not two that contradict each other.
+    assert html.count('<li class="success">') == 1 and "Revoked all tokens" in html
+    assert '<li class="info">' not in html
     assert not AccessToken.objects.filter(application_id=pk).exists()
 
 

@@ -1,7 +1,8 @@
-"""Admin: Client Registration page (DCR settings), Applications, registration audit events.
+"""Admin: Client Registration page (DCR settings), Applications, the audit trail.
 
-The admin index groups these under "OAuth > Authorization Server" (templates/admin/app_list.html).
-No client secret and no token is ever displayed here after the response that created it.
+The sidebar groups these under the current workspace (navigation.py). Every page is a
+``ScopedAdmin``: rows, objects and actions come from the user's scope. No client secret and no
+token is ever displayed here except once, from the session, after the POST that created it.
 """
 
 from __future__ import annotations
@@ -15,33 +16,42 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from registration import admin_views
-from registration.admin_views import admin_actor
+from registration.admin import navigation, once, views
+from registration.admin.scoped import ScopedAdmin
+from registration.admin.site import console
+from registration.admin.views import admin_actor
 from registration.capabilities import GRANT_TYPES_SUPPORTED
 from registration.models import AuditEvent, Client, DCRSettings
 from registration.services import client_delete_by_admin
 
+# The label of each registration_source value; a source missing here shows its own name in
+# capitals, so a new one (CIMD) is labelled without a change here.
+SOURCE_LABELS = {"dcr": "DCR", "manual": "Manual"}
+SOURCE_TITLES = {"dcr": "Registered through dynamic client registration"}
 
-@admin.register(DCRSettings)
-class DCRSettingsAdmin(admin.ModelAdmin):
+
+@admin.register(DCRSettings, site=console)
+class DCRSettingsAdmin(ScopedAdmin):
     """Reached as OAuth > Authorization Server > Client Registration; no list or form of its own."""
 
+    console_section = navigation.CLIENT_REGISTRATION
+
     def get_model_perms(self, request: HttpRequest) -> dict[str, bool]:
-        return {}  # listed by the OAuth group of the index, not as "DCR settings"
+        return {}  # listed by the sidebar of the workspace, not as "DCR settings"
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
             path(
                 "client-registration/",
-                view(partial(admin_views.client_registration_index, model_admin=self)),
+                view(partial(views.client_registration_index, model_admin=self)),
                 name="registration_client_registration_index",
             ),
             path(
                 "client-registration/<int:workspace_pk>/",
-                view(partial(admin_views.client_registration, model_admin=self)),
+                view(partial(views.client_registration, model_admin=self)),
                 name="registration_client_registration",
             ),
             path("", view(self.changelist_view), name="registration_dcrsettings_changelist"),
@@ -70,10 +80,14 @@ class DCRSettingsAdmin(admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        settings = self.get_object(request, object_id.rstrip("/").removesuffix("/change"))
-        if settings is None:
-            return HttpResponseRedirect(reverse("admin:registration_client_registration_index"))
-        return HttpResponseRedirect(admin_views.page_url(settings.workspace))
+        settings = self.get_object_for_action(
+            request, object_id.rstrip("/").removesuffix("/change"), change=False
+        )
+        return HttpResponseRedirect(navigation.registration_url(settings.workspace))
+
+
+def source_label(source: str) -> str:
+    return SOURCE_LABELS.get(source, source.upper())
 
 
 class RegistrationSourceFilter(admin.SimpleListFilter):
@@ -81,7 +95,9 @@ class RegistrationSourceFilter(admin.SimpleListFilter):
     parameter_name = "source"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("dcr", "DCR"), ("manual", "Manual")]
+        present = model_admin.get_queryset(request).values_list("registration_source", flat=True)
+        sources = {"dcr", "manual", *present}
+        return [(source, source_label(source)) for source in sorted(sources)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
@@ -103,10 +119,8 @@ class GrantTypeFilter(admin.SimpleListFilter):
         return queryset.filter(grant_types__icontains=json.dumps(value))
 
 
-# django-oauth-toolkit registers its own ApplicationAdmin for the application model (it lists
-# client secrets' fields and an "Add" form); this one replaces it.
-if admin.site.is_registered(Client):
-    admin.site.unregister(Client)
+# django-oauth-toolkit registers its own ApplicationAdmin on the stock site (it lists client
+# secrets' fields and an "Add" form); the console serves this one for the model instead.
 
 
 CLIENT_FIELDS = (
@@ -128,10 +142,11 @@ CLIENT_FIELDS = (
 )
 
 
-@admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+@admin.register(Client, site=console)
+class ClientAdmin(ScopedAdmin):
     """The Applications view: DCR label, filters, read-only metadata, token actions."""
 
+    console_section = navigation.APPLICATIONS
     list_display = (
         "display_name",
         "source_label",
@@ -158,6 +173,13 @@ class ClientAdmin(admin.ModelAdmin):
     )
     readonly_fields = (*CLIENT_FIELDS, "metadata_json")
     change_form_template = "admin/registration/client/change_form.html"
+    change_list_template = "admin/registration/client/change_list.html"
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = super().get_list_display(request)
+        if navigation.WORKSPACE_PARAM in request.GET:  # one workspace's list: no column for it
+            return [name for name in shown if name != "workspace"]
+        return shown
 
     @admin.display(description="name", ordering="name")
     def display_name(self, obj: Client) -> str:
@@ -165,12 +187,13 @@ class ClientAdmin(admin.ModelAdmin):
 
     @admin.display(description="source", ordering="registration_source")
     def source_label(self, obj: Client) -> SafeString:
-        if obj.registration_source == "dcr":
-            return mark_safe(
-                '<span class="dcr-badge" title="Registered through dynamic client '
-                'registration">DCR</span>'
-            )
-        return format_html('<span class="dcr-badge dcr-badge-manual">{}</span>', "Manual")
+        # Driven by registration_source alone, so a future source (cimd) shows its own label.
+        source = obj.registration_source
+        label = source_label(source)
+        if source == "manual":
+            return format_html('<span class="dcr-badge dcr-badge-manual">{}</span>', label)
+        title = SOURCE_TITLES.get(source, f"Registered by {label}")
+        return format_html('<span class="dcr-badge" title="{}">{}</span>', title, label)
 
     @admin.display(description="grant types")
     def grant_type_list(self, obj: Client) -> str:
@@ -203,12 +226,12 @@ class ClientAdmin(admin.ModelAdmin):
         return [
             path(
                 "<path:object_id>/reissue-token/",
-                view(partial(admin_views.reissue_token, model_admin=self)),
+                view(partial(views.reissue_token, model_admin=self)),
                 name="registration_client_reissue_token",
             ),
             path(
                 "<path:object_id>/revoke-tokens/",
-                view(partial(admin_views.revoke_tokens, model_admin=self)),
+                view(partial(views.revoke_tokens, model_admin=self)),
                 name="registration_client_revoke_tokens",
             ),
             *super().get_urls(),
@@ -223,6 +246,8 @@ class ClientAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         context = {
             **(extra_context or {}),
+            # A token reissued by the POST that redirected here: shown this once.
+            "reissued": once.take(request, f"token:{object_id}"),
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
@@ -235,15 +260,12 @@ class ClientAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Client) -> None:
         client_delete_by_admin(client=obj, info=admin_actor(request))
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Client]) -> None:
-        for client in queryset.select_related("workspace"):
-            client_delete_by_admin(client=client, info=admin_actor(request))
 
+@admin.register(AuditEvent, site=console)
+class AuditEventAdmin(ScopedAdmin):
+    """The audit trail, read-only (no secret or token is ever recorded)."""
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Registration events, read-only (no secret or token is ever recorded)."""
-
+    console_section = navigation.AUDIT
     list_display = (
         "time",
         "workspace",

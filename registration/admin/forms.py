@@ -1,7 +1,9 @@
-"""Forms of the Client Registration admin page: they parse input, the services validate it.
+"""Forms of the console: they parse input, the services validate it.
 
-Every value is checked again by ``dcr_configure`` (keys, URIs, policy); these forms only turn
-text into the Python values it takes, so a JSON syntax error is reported next to its field.
+Every value is checked again by ``dcr_configure`` (keys, URIs, policy); these forms turn text
+into the Python values it takes, so a JSON syntax error is reported next to its field, and add
+what only a form can say: keys pasted under a protection left off, a JWKS URI that does not
+answer with a key set right now.
 """
 
 from __future__ import annotations
@@ -11,15 +13,23 @@ from typing import Any
 
 from django import forms
 
+from registration import fetch
 from registration.capabilities import DCR_REGISTER_SCOPE
 from registration.configuration import (
+    MAX_LIFECYCLE_DAYS,
     MAX_RAT_TTL,
     MIN_RAT_TTL,
+    ConfigurationError,
     KeySetChange,
     PolicyChange,
     SettingsChange,
+    check_uri,
 )
+from registration.jose.errors import KeySetError
+from registration.jose.keysets import FETCH_MAX_BYTES, describe_keys, validate_public_jwks
+from registration.metadata.fields import SCOPE_TOKEN_RE
 from registration.models import DCRSettings, TokenRotation
+from registration.strict_json import StrictJSONError, loads_strict
 
 KEY_SOURCES = [("jwks", "JSON Web Key Set"), ("uri", "JWKS URI")]
 # The two protections verified with keys: (form field prefix, label, help text).
@@ -44,17 +54,91 @@ JSON_ATTRS = {"rows": 8, "class": "vLargeTextField dcr-json", "spellcheck": "fal
 
 def _parse_json(text: str, *, what: str) -> Any:
     try:
-        return json.loads(text)
+        json.loads(text)
     except json.JSONDecodeError as exc:
         raise forms.ValidationError(
             f"{what} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})."
         ) from None
+    except RecursionError:
+        raise forms.ValidationError(f"{what} is nested too deeply.") from None
+    try:  # RFC 8259 strictly, as the API reads it: no NaN, no duplicate member names
+        return loads_strict(text.encode("utf-8", "surrogatepass"))
+    except StrictJSONError as exc:
+        if isinstance(exc.__cause__, RecursionError):
+            raise forms.ValidationError(f"{what} is nested too deeply.") from None
+        raise forms.ValidationError(f"{what} is not valid JSON ({exc}).") from None
+
+
+def fetch_jwks(uri: str) -> list[dict[str, str]]:
+    """GET a JWKS URI through the SSRF-safe fetcher and validate it as a registration would;
+    the keys found (kid, kty, alg), or ValueError with the reason."""
+    try:
+        result = fetch.fetch_trusted_url(uri, max_bytes=FETCH_MAX_BYTES)
+        try:
+            document = loads_strict(result.body)
+        except StrictJSONError:
+            raise KeySetError("the response is not a JSON document") from None
+        return describe_keys(validate_public_jwks(document))
+    except (fetch.FetchError, KeySetError) as exc:
+        raise ValueError(str(exc)) from None
+
+
+JSON_MARKS = ("[", "]", "{", "}", ",", '"')
+
+
+def parse_scope_list(text: str) -> list[str]:
+    """Space-separated scope tokens -> the list, each one RFC 6749 §3.3; ValidationError."""
+    tokens = list(dict.fromkeys(text.split()))
+    if not tokens:
+        raise forms.ValidationError("Give at least one scope.")
+    if any(mark in text for mark in JSON_MARKS):
+        # RFC 6749 §3.3 allows these characters, but a list typed as JSON ("openid" or [1, 2])
+        # is the mistake this field exists to catch: refused, with what to type instead.
+        raise forms.ValidationError(
+            "Type the scope names separated by spaces (openid profile email), not JSON: "
+            f"no {' '.join(JSON_MARKS)}."
+        )
+    for token in tokens:
+        # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+        if not SCOPE_TOKEN_RE.match(token) or len(token) > 200:
+            raise forms.ValidationError(
+                f"{token[:60]!r} is not a scope token (RFC 6749 §3.3: printable ASCII "
+                'without spaces, " or \\).'
+            )
+    return tokens
+
+
+class ScopeListField(forms.CharField):
+    """A list of scope tokens typed space-separated (never a JSON box: "openid" stays one)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 4000)
+        kwargs.setdefault("label", "Scopes supported")
+        kwargs.setdefault(
+            "help_text",
+            "Space-separated scope tokens this authorization server offers (RFC 6749 §3.3), "
+            "for example: openid profile email.",
+        )
+        kwargs.setdefault("widget", forms.TextInput(attrs={"class": "vLargeTextField"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return " ".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value)
+        return parse_scope_list(text or "")
 
 
 def _key_set_fields(
     *, label: str
-) -> tuple[forms.BooleanField, forms.ChoiceField, forms.CharField, forms.CharField]:
-    """A key protection's fields: on/off, where its keys come from, the set inline, its URI."""
+) -> tuple[
+    forms.BooleanField, forms.ChoiceField, forms.CharField, forms.CharField, forms.BooleanField
+]:
+    """A key protection's fields: on/off, where its keys come from, the set inline, its URI,
+    and "save anyway, fetch later" for a URI whose issuer is not up yet."""
     return (
         forms.BooleanField(label=label, required=False),
         forms.ChoiceField(
@@ -71,7 +155,14 @@ def _key_set_fields(
             required=False,
             max_length=2000,
             widget=forms.URLInput(attrs={"class": "vURLField"}),
-            help_text="Fetched when needed and cached; the last good keys bridge an outage.",
+            help_text="Fetched and checked when saved, then when needed and cached; the last "
+            "good keys bridge an outage.",
+        ),
+        forms.BooleanField(
+            label="Save anyway, fetch later",
+            required=False,
+            help_text="Save the URI even if it does not answer with a key set now (an issuer "
+            "that is not up yet). Registrations fail until it does.",
         ),
     )
 
@@ -109,12 +200,14 @@ class DCRSettingsForm(forms.Form):
         software_statement_source,
         software_statement_jwks,
         software_statement_jwks_uri,
+        software_statement_fetch_later,
     ) = _key_set_fields(label=KEY_PROTECTIONS[0][1])
     (
         signed_request,
         signed_request_source,
         signed_request_jwks,
         signed_request_jwks_uri,
+        signed_request_fetch_later,
     ) = _key_set_fields(label=KEY_PROTECTIONS[1][1])
     registration_access_token_ttl = forms.IntegerField(
         label="Registration access token lifetime (seconds)",
@@ -133,10 +226,41 @@ class DCRSettingsForm(forms.Form):
         max_length=1000,
         help_text="Space-separated; granted to a registering client that asks for no scope.",
     )
+    client_secret_ttl = forms.IntegerField(
+        label="Client secret lifetime (seconds)",
+        min_value=0,
+        max_value=MAX_RAT_TTL,
+        help_text="Lifetime of newly issued client secrets (client_secret_expires_at, RFC 7591 "
+        "§3.2.1). 0: secrets never expire.",
+    )
+    delete_never_used_after_days = forms.IntegerField(
+        label="Delete DCR clients never used within (days)",
+        required=False,
+        min_value=0,
+        max_value=MAX_LIFECYCLE_DAYS,
+        help_text="dcr cleanup deletes DCR clients that got no token this many days after "
+        "registering. Empty or 0: off.",
+    )
+    delete_idle_after_days = forms.IntegerField(
+        label="Delete DCR clients unused for (days)",
+        required=False,
+        min_value=0,
+        max_value=MAX_LIFECYCLE_DAYS,
+        help_text="dcr cleanup deletes DCR clients whose last token is older than this. "
+        "Empty or 0: off.",
+    )
 
-    def __init__(self, *args: Any, scopes_supported: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        scopes_supported: list[str],
+        saved: DCRSettings | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.scopes_supported = scopes_supported
+        self.saved = saved
+        self.fetched: dict[str, list[dict[str, str]]] = {}
         self.fields["default_scopes"].help_text += " Offered: " + " ".join(scopes_supported)
 
     @classmethod
@@ -148,6 +272,9 @@ class DCRSettingsForm(forms.Form):
             "registration_access_token_ttl": dcr.registration_access_token_ttl,
             "token_rotation": dcr.token_rotation,
             "default_scopes": " ".join(dcr.default_scopes),
+            "client_secret_ttl": dcr.client_secret_ttl,
+            "delete_never_used_after_days": dcr.delete_never_used_after_days,
+            "delete_idle_after_days": dcr.delete_idle_after_days,
         }
         for name, _label, _help in KEY_PROTECTIONS:
             jwks, uri = getattr(dcr, f"{name}_jwks"), getattr(dcr, f"{name}_jwks_uri")
@@ -174,11 +301,36 @@ class DCRSettingsForm(forms.Form):
     def _key_set_change(self, name: str) -> KeySetChange:
         data = self.cleaned_data
         if not data.get(name):
-            return KeySetChange()  # the protection is off
+            # The protection is off: keys given with it would be dropped without a word.
+            for field, what in ((f"{name}_jwks", "a key set"), (f"{name}_jwks_uri", "a URI")):
+                if data.get(field, "").strip() and data.get(f"{name}_source") == (
+                    "uri" if field.endswith("_uri") else "jwks"
+                ):
+                    self.add_error(
+                        field,
+                        f"You gave {what} but the protection is off: tick "
+                        f"“{self.fields[name].label}” or clear this field.",
+                    )
+            return KeySetChange()
         if data.get(f"{name}_source") == "uri":
             uri = data.get(f"{name}_jwks_uri", "").strip()
             if not uri:
                 self.add_error(f"{name}_jwks_uri", "Give the URI of the key set.")
+            elif not data.get(f"{name}_fetch_later") and uri != self._saved_uri(name):
+                label = f"{name.replace('_', ' ')} JWKS URI"
+                try:
+                    check_uri(label, uri)
+                except ConfigurationError as exc:
+                    self.add_error(f"{name}_jwks_uri", str(exc))
+                    return KeySetChange(jwks_uri=uri)
+                try:  # a new URI is fetched and validated now, unless "fetch later" is ticked
+                    self.fetched[name] = fetch_jwks(uri)
+                except ValueError as exc:
+                    self.add_error(
+                        f"{name}_jwks_uri",
+                        f"Fetching {uri[:200]} failed: {exc}. Fix the URI, or tick "
+                        "“Save anyway, fetch later”.",
+                    )
             return KeySetChange(jwks_uri=uri)
         text = data.get(f"{name}_jwks", "").strip()
         if not text:
@@ -195,6 +347,9 @@ class DCRSettingsForm(forms.Form):
             self.add_error(f"{name}_jwks", "A JWKS is a JSON object with a keys array.")
             return KeySetChange()
         return KeySetChange(jwks=document)
+
+    def _saved_uri(self, name: str) -> str:
+        return str(getattr(self.saved, f"{name}_jwks_uri", "")) if self.saved else ""
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -213,6 +368,9 @@ class DCRSettingsForm(forms.Form):
             policy=PolicyChange(document=data["policy"]),
             token_rotation=data["token_rotation"],
             default_scopes=tuple(data["default_scopes"]),
+            client_secret_ttl=data["client_secret_ttl"],
+            delete_never_used_after_days=data["delete_never_used_after_days"] or 0,
+            delete_idle_after_days=data["delete_idle_after_days"] or 0,
         )
 
 
@@ -235,6 +393,12 @@ class DryRunForm(forms.Form):
         if not isinstance(document, dict):
             raise forms.ValidationError("The metadata must be a JSON object.")
         return document
+
+
+class ConfirmForm(forms.Form):
+    """A destructive action's confirmation: the POST must carry confirm=yes."""
+
+    confirm = forms.ChoiceField(choices=[("yes", "yes")], widget=forms.HiddenInput, initial="yes")
 
 
 class RegistrarForm(forms.Form):
