@@ -40,6 +40,8 @@ def active_workspace_id() -> int | None:
     """The primary key of the workspace this request addresses, or None outside one."""
     context = _current.get()
     return context.workspace.pk if context is not None else None
+
+
 def active_workspace() -> Workspace | None:
     """The request's workspace, or None outside a workspace-scoped request (never raises)."""
     context = _current.get()

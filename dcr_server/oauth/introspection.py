@@ -17,8 +17,8 @@ from oauth2_provider.models import RefreshToken
 from oauth2_provider.settings import oauth2_settings
 
 from dcr_server import crypto
-from registration.models import Client
 from dcr_server.oauth.subjects import subject_for
+from registration.models import Client
 from registration.selectors import access_token_by_checksum
 from tenants.models import Workspace
 

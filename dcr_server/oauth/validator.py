@@ -27,10 +27,10 @@ from dcr_server.oauth.client_assertion import (
 from dcr_server.oauth.resources import ResourceIndicatorsMixin
 from dcr_server.oauth.subjects import subject_for
 from dcr_server.prepared import PreparedInsert, PreparedLookup, PreparedUpdate
+from operations import metrics
 from registration.audit import RequestInfo
 from registration.cimd import is_cimd_client_id, resolve_cimd_client
 from registration.client_ip import client_ip_from_meta
-from operations import metrics
 from registration.models import Client
 from registration.selectors import access_token_by_checksum
 from tenants.context import current_context, current_workspace

@@ -71,7 +71,9 @@ class ClientConfigurationView(DCRView):
         never rotated or consumed (a rotated token would be lost in the empty body), nothing is
         written."""
         services.client_check_token(
-            workspace=self.workspace, client_id=client_id, token=bearer_token(request)
+            workspace=self.workspace,
+            client_id=client_id,
+            token=bearer_token(request, realm=self.workspace.label),
         )
         return Response(status=HTTPStatus.OK, content_type="application/json")
 

@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken
 
-from registration.models import Client
 from dcr_server.oauth.subjects import subject_for
+from registration.models import Client
 from tests.helpers import basic, bearer, ws_url
 from tests.oauth.conftest import exchange
 

@@ -12,7 +12,7 @@ from tenants.models import Workspace
 from tests.helpers import SERVICE_CLIENT, basic, post_json, ws_url
 
 MIGRATION = importlib.import_module(
-    "tenants.migrations.0003_scopes_supported_without_offline_access"
+    "tenants.migrations.0005_scopes_supported_without_offline_access"
 )
 
 

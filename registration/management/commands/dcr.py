@@ -221,6 +221,12 @@ class Command(BaseCommand):
         )
         resource_server.add_argument("label", metavar="TENANT/WORKSPACE")
         resource_server.add_argument("--name", default="Resource server", help="the client's name")
+        resource_server.add_argument(
+            "--base-url",
+            metavar="URL",
+            help="scheme and host of the printed introspection_endpoint (default "
+            "DCR_PUBLIC_BASE_URL)",
+        )
 
         actions.add_parser("rotate-keys", help="re-encrypt secrets under the first encryption key")
 
@@ -331,11 +337,13 @@ class Command(BaseCommand):
 
     def _resource_server(self, options: dict[str, Any]) -> None:
         workspace = workspace_from_label(options["label"])
+        # Before the client is made: a bad --base-url writes nothing.
+        base = command_base_url(options["base_url"], stderr=self.stderr)
         client, secret = services.resource_server_create(workspace=workspace, name=options["name"])
         data = {
             "client_id": client.client_id,
             "client_secret": secret,
-            "introspection_endpoint": f"{public_base_url()}{workspace.path}/oauth2/introspect",
+            "introspection_endpoint": f"{base}{workspace.path}/oauth2/introspect",
         }
         self.stdout.write(to_json(data))
 

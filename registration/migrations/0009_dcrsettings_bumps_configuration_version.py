@@ -9,8 +9,8 @@ forwards, backwards = installer("registration_dcrsettings")
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registration", "0005_audit_refusal_count"),
-        ("tenants", "0004_configuration_version"),
+        ("registration", "0008_cimd_settings_and_client_id_per_workspace"),
+        ("tenants", "0007_configuration_version"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]

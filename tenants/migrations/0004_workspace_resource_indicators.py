@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tenants", "0002_default_workspace"),
+        ("tenants", "0003_workspace_subject_identifiers"),
     ]
 
     operations = [

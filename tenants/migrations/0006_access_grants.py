@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0002_default_workspace'),
+        ('tenants', '0005_scopes_supported_without_offline_access'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registration', '0004_policy_audit_lifecycle'),
+        ('registration', '0005_audit_refusal_count'),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ def create_row(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tenants", "0003_workspace_subject_identifiers")]
+    dependencies = [("tenants", "0006_access_grants")]
 
     operations = [
         migrations.CreateModel(

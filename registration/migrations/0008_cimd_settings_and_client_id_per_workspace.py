@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registration', '0004_policy_audit_lifecycle'),
+        ('registration', '0007_audit_configure_event'),
         ('tenants', '0002_default_workspace'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

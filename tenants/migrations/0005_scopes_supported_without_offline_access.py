@@ -24,6 +24,6 @@ def restore_offline_access(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tenants", "0002_default_workspace")]
+    dependencies = [("tenants", "0004_workspace_resource_indicators")]
 
     operations = [migrations.RunPython(drop_offline_access, restore_offline_access)]
