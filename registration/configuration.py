@@ -135,6 +135,8 @@ CONFIGURABLE_FIELDS = (
     "token_rotation",
     "default_scopes",
     "client_secret_ttl",
+    "cimd_enabled",
+    "cimd_trusted_hosts",
 )
 
 

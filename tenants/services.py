@@ -45,29 +45,41 @@ def tenant_create(*, slug: str, name: str = "") -> Tenant:
         return Tenant.objects.create(slug=slug, name=name or slug)
 
 
+SUBJECT_TYPES = ("public", "pairwise")
+
+
 def workspace_update(
-    *, workspace: Workspace, name: str, scopes_supported: list[str], actor: str | None
+    *,
+    workspace: Workspace,
+    name: str,
+    scopes_supported: list[str],
+    actor: str | None,
+    subject_type: str | None = None,
+    resource_indicators: Sequence[str] | None = None,
 ) -> list[str]:
-    """Rename a workspace or change the scopes it offers (never its slug: it is the issuer).
+    """Rename a workspace or change the scopes it offers, its subject type or its resource
+    indicators (never its slug: it is the issuer). None leaves a field as it is.
 
     A change made by ``actor`` (a user name, or ``cli``) is an audit event ``configure`` naming
     the changed fields; ``actor`` None records nothing (a workspace being created).
     """
     from registration import audit  # registration depends on tenants, not vice versa
 
+    if subject_type is not None and subject_type not in SUBJECT_TYPES:
+        raise WorkspaceError(f"subject type must be one of {', '.join(SUBJECT_TYPES)}")
+    values: dict[str, object] = {"name": name, "scopes_supported": scopes_supported}
+    if subject_type is not None:
+        values["subject_type"] = subject_type
+    if resource_indicators is not None:
+        values["resource_indicators"] = checked_resources(resource_indicators)
     with transaction.atomic():
         current = Workspace.objects.select_for_update().get(pk=workspace.pk)
-        changed = [
-            field
-            for field, value in (("name", name), ("scopes_supported", scopes_supported))
-            if getattr(current, field) != value
-        ]
+        changed = [field for field, value in values.items() if getattr(current, field) != value]
         if not changed:
             return []
-        Workspace.objects.filter(pk=workspace.pk).update(
-            name=name, scopes_supported=scopes_supported
-        )
-        workspace.name, workspace.scopes_supported = name, scopes_supported
+        Workspace.objects.filter(pk=workspace.pk).update(**{f: values[f] for f in changed})
+        for field in changed:
+            setattr(workspace, field, values[field])
         if actor is not None:
             audit.record_configure(workspace=workspace, actor=actor, changed=changed)
     return changed
@@ -89,11 +101,8 @@ def workspace_create(*, tenant_slug: str, workspace_slug: str, name: str = "") -
     return workspace
 
 
-def workspace_resources_set(*, workspace: Workspace, resources: Sequence[str]) -> list[str]:
-    """Replace the workspace's RFC 8707 resource indicators (empty: any resource is accepted).
-
-    Each value must be an absolute URI without fragment (RFC 8707 §2); duplicates are dropped.
-    """
+def checked_resources(resources: Sequence[str]) -> list[str]:
+    """RFC 8707 §2: each an absolute URI without fragment; duplicates dropped, order kept."""
     values = list(dict.fromkeys(resources))
     for value in values:
         problem = resource_problem(value)
@@ -101,6 +110,15 @@ def workspace_resources_set(*, workspace: Workspace, resources: Sequence[str]) -
             raise WorkspaceError(f"resource {value[:100]!r} {problem}")
     if len(values) > MAX_WORKSPACE_RESOURCES:
         raise WorkspaceError(f"a workspace lists at most {MAX_WORKSPACE_RESOURCES} resources")
+    return values
+
+
+def workspace_resources_set(*, workspace: Workspace, resources: Sequence[str]) -> list[str]:
+    """Replace the workspace's RFC 8707 resource indicators (empty: any resource is accepted).
+
+    Each value must be an absolute URI without fragment (RFC 8707 §2); duplicates are dropped.
+    """
+    values = checked_resources(resources)
     with transaction.atomic():
         Workspace.objects.filter(pk=workspace.pk).update(resource_indicators=values)
     workspace.resource_indicators = values

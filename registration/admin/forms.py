@@ -23,6 +23,7 @@ from registration.configuration import (
     KeySetChange,
     PolicyChange,
     SettingsChange,
+    check_cimd_trusted_hosts,
     check_uri,
 )
 from registration.jose.errors import KeySetError
@@ -250,6 +251,22 @@ class DCRSettingsForm(forms.Form):
         "Empty or 0: off.",
     )
 
+    cimd_enabled = forms.BooleanField(
+        label="Accept Client ID Metadata Documents",
+        required=False,
+        help_text="A client_id that is an https URL is fetched as the client's metadata "
+        "document (draft-ietf-oauth-client-id-metadata-document) and validated like a "
+        "registration; discovery carries client_id_metadata_document_supported.",
+    )
+    cimd_trusted_hosts = forms.CharField(
+        label="Metadata document hosts",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Host names whose documents are accepted, one per line or comma-separated; "
+        "*.example.org matches its subdomains. Empty: any public host.",
+    )
+
     def __init__(
         self,
         *args: Any,
@@ -275,6 +292,8 @@ class DCRSettingsForm(forms.Form):
             "client_secret_ttl": dcr.client_secret_ttl,
             "delete_never_used_after_days": dcr.delete_never_used_after_days,
             "delete_idle_after_days": dcr.delete_idle_after_days,
+            "cimd_enabled": dcr.cimd_enabled,
+            "cimd_trusted_hosts": "\n".join(dcr.cimd_trusted_hosts or []),
         }
         for name, _label, _help in KEY_PROTECTIONS:
             jwks, uri = getattr(dcr, f"{name}_jwks"), getattr(dcr, f"{name}_jwks_uri")
@@ -287,6 +306,15 @@ class DCRSettingsForm(forms.Form):
     def clean_policy(self) -> object:
         text = self.cleaned_data["policy"].strip()
         return _parse_json(text, what="The policy") if text else None
+
+    def clean_cimd_trusted_hosts(self) -> tuple[str, ...]:
+        text: str = self.cleaned_data["cimd_trusted_hosts"]
+        hosts = tuple(dict.fromkeys(h for h in text.replace(",", "\n").split() if h))
+        try:
+            check_cimd_trusted_hosts(hosts)  # the same check as dcr configure --cimd-trusted-hosts
+        except ConfigurationError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return hosts
 
     def clean_default_scopes(self) -> list[str]:
         scopes = list(dict.fromkeys(self.cleaned_data["default_scopes"].split()))
@@ -371,6 +399,8 @@ class DCRSettingsForm(forms.Form):
             client_secret_ttl=data["client_secret_ttl"],
             delete_never_used_after_days=data["delete_never_used_after_days"] or 0,
             delete_idle_after_days=data["delete_idle_after_days"] or 0,
+            cimd_enabled=data["cimd_enabled"],
+            cimd_trusted_hosts=data["cimd_trusted_hosts"],
         )
 
 

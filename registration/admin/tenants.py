@@ -30,6 +30,7 @@ from tenants import access
 from tenants.models import SigningKey, Tenant, Workspace
 from tenants.services import (
     WorkspaceError,
+    checked_resources,
     check_tenant_slug,
     check_workspace_slug,
     tenant_create,
@@ -131,12 +132,43 @@ class TenantAdmin(DeletesEverythingBelow, ScopedAdmin):
         obj._state.adding = False
 
 
+class ResourceListField(forms.CharField):
+    """RFC 8707 resource indicators, one absolute URI per line (empty: any resource)."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        try:
+            return checked_resources(text.split())
+        except WorkspaceError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
 class WorkspaceForm(forms.ModelForm):
     scopes_supported = ScopeListField()
+    resource_indicators = ResourceListField(
+        required=False,
+        label="Resource indicators",
+        help_text="RFC 8707: the protected resources tokens may be issued for, one absolute URI "
+        "per line; a request naming any other is refused with invalid_target. Empty: any "
+        "resource.",
+    )
+
+    subject_type = forms.ChoiceField(
+        required=False,
+        choices=[("public", "public"), ("pairwise", "pairwise")],
+        label="Subject type",
+        help_text="OpenID Connect Core §8: public (one sub per user in this workspace) or "
+        "pairwise (one per user and sector identifier).",
+    )
 
     class Meta:
         model = Workspace
-        fields = ("tenant", "slug", "name", "scopes_supported")
+        fields = ("tenant", "slug", "name", "scopes_supported", "resource_indicators", "subject_type")
 
     def clean_scopes_supported(self) -> list[str]:
         scopes: list[str] = self.cleaned_data["scopes_supported"]
@@ -187,9 +219,10 @@ class WorkspaceAdmin(DeletesEverythingBelow, ScopedAdmin):
         return format_html('<a href="{}">Client Registration</a>', navigation.registration_url(obj))
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        editable = ("name", "scopes_supported", "resource_indicators", "subject_type")
         if obj is None:
-            return ("tenant", "slug", "name", "scopes_supported")
-        return ("tenant", "slug", "name", "scopes_supported", "client_registration_link")
+            return ("tenant", "slug", *editable)
+        return ("tenant", "slug", *editable, "client_registration_link")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # tenant and slug make the issuer URL: clients depend on it, so they never change.
@@ -203,12 +236,17 @@ class WorkspaceAdmin(DeletesEverythingBelow, ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Workspace, form: Any, change: bool) -> None:
         scopes = form.cleaned_data["scopes_supported"]
+        settings = {
+            "subject_type": form.cleaned_data["subject_type"] or None,  # empty: unchanged
+            "resource_indicators": form.cleaned_data["resource_indicators"],
+        }
         if change:
             workspace_update(
                 workspace=obj,
                 name=obj.name,
                 scopes_supported=scopes,
                 actor=admin_actor(request).actor,
+                **settings,
             )
             return
         if not access.tenants_for(request.user, change=True).filter(pk=obj.tenant_id).exists():
@@ -216,7 +254,9 @@ class WorkspaceAdmin(DeletesEverythingBelow, ScopedAdmin):
         created = workspace_create(
             tenant_slug=obj.tenant.slug, workspace_slug=obj.slug, name=obj.name
         )
-        workspace_update(workspace=created, name=created.name, scopes_supported=scopes, actor=None)
+        workspace_update(
+            workspace=created, name=created.name, scopes_supported=scopes, actor=None, **settings
+        )
         obj.pk, obj.created_at = created.pk, created.created_at
         obj._state.adding = False
 

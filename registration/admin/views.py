@@ -68,6 +68,7 @@ ERROR_FIELDS = (
     ("delete_never_used_after_days", "delete_never_used_after_days"),
     ("delete_idle_after_days", "delete_idle_after_days"),
     ("default scopes", "default_scopes"),
+    ("CIMD trusted host", "cimd_trusted_hosts"),
 )
 # What a success message calls each changed setting.
 FIELD_NAMES = {
@@ -84,6 +85,8 @@ FIELD_NAMES = {
     "token_rotation": "token rotation",
     "default_scopes": "default scopes",
     "client_secret_ttl": "client secret lifetime",
+    "cimd_enabled": "Client ID Metadata Documents",
+    "cimd_trusted_hosts": "metadata document hosts",
 }
 
 

@@ -282,6 +282,8 @@ def test_every_cli_setting_is_in_the_form(cast: Cast) -> None:
         "--policy": "policy",
         "--delete-never-used-after": "delete_never_used_after_days",
         "--delete-idle-after": "delete_idle_after_days",
+        "--cimd": "cimd_enabled",
+        "--cimd-trusted-hosts": "cimd_trusted_hosts",
     }
     out = io.StringIO()
     with pytest.raises(SystemExit):
@@ -427,3 +429,99 @@ def test_only_a_superuser_sets_a_policy_hook(cast: Cast) -> None:
     assert response.status_code == HTTPStatus.OK
     assert "Only a platform administrator" in response.content.decode()
     assert DCRSettings.objects.get(workspace=cast.a_one).policy is None
+
+
+# -- Client ID Metadata Documents (issue 13: the switch and trusted hosts, CLI and admin) ---------
+
+
+def test_cimd_is_switched_on_with_its_trusted_hosts_from_the_console(cast: Cast) -> None:
+    http = cast.http(cast.a_admin)
+    response = http.post(
+        page(cast.a_one),
+        settings_form(cimd_enabled="on", cimd_trusted_hosts="app.example.com\n*.example.org"),
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    dcr = DCRSettings.objects.get(workspace=cast.a_one)
+    assert dcr.cimd_enabled is True
+    assert dcr.cimd_trusted_hosts == ["app.example.com", "*.example.org"]
+    html = http.get(page(cast.a_one)).content.decode()
+    assert "app.example.com\n*.example.org" in html
+
+
+def test_a_bad_cimd_trusted_host_is_a_field_error_and_changes_nothing(cast: Cast) -> None:
+    http = cast.http(cast.a_admin)
+    before = DCRSettings.objects.get(workspace=cast.a_one)
+    response = http.post(
+        page(cast.a_one),
+        settings_form(cimd_enabled="on", cimd_trusted_hosts="https://app.example.com/x"),
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "CIMD trusted host" in response.content.decode()
+    after = DCRSettings.objects.get(workspace=cast.a_one)
+    assert (after.cimd_enabled, after.cimd_trusted_hosts) == (
+        before.cimd_enabled,
+        before.cimd_trusted_hosts,
+    )
+
+
+# -- workspace settings of issues 13 and 14 (resource indicators, subject type) -----------------
+
+
+def test_resource_indicators_and_subject_type_are_set_from_the_console(cast: Cast) -> None:
+    http = cast.http(cast.a_admin)
+    url = reverse("admin:tenants_workspace_change", args=[cast.a_one.pk])
+    response = http.post(
+        url,
+        {
+            "name": "one",
+            "scopes_supported": " ".join(cast.a_one.scopes_supported),
+            "resource_indicators": "https://mcp.example.com/mcp\nhttps://api.example.com",
+            "subject_type": "pairwise",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    cast.a_one.refresh_from_db()
+    assert cast.a_one.resource_indicators == [
+        "https://mcp.example.com/mcp",
+        "https://api.example.com",
+    ]
+    assert cast.a_one.subject_type == "pairwise"
+    event = AuditEvent.objects.filter(workspace=cast.a_one, event="configure").last()
+    assert event is not None
+    assert {"resource_indicators", "subject_type"} <= set(event.changed_fields)
+
+
+@pytest.mark.parametrize("typed", ["not-a-uri", "https://api.example.com/#frag", "/relative"])
+def test_a_bad_resource_indicator_is_a_field_error_and_changes_nothing(
+    cast: Cast, typed: str
+) -> None:
+    http = cast.http(cast.a_admin)
+    name = cast.a_one.name
+    url = reverse("admin:tenants_workspace_change", args=[cast.a_one.pk])
+    response = http.post(
+        url,
+        {
+            "name": "renamed",
+            "scopes_supported": " ".join(cast.a_one.scopes_supported),
+            "resource_indicators": typed,
+        },
+    )
+    assert response.status_code == HTTPStatus.OK and "errorlist" in response.content.decode()
+    cast.a_one.refresh_from_db()
+    assert (cast.a_one.name, cast.a_one.resource_indicators) == (name, [])
+
+
+def test_a_viewer_cannot_change_resource_indicators(cast: Cast) -> None:
+    http = cast.http(cast.a_one_viewer)
+    url = reverse("admin:tenants_workspace_change", args=[cast.a_one.pk])
+    response = http.post(
+        url,
+        {
+            "name": "one",
+            "scopes_supported": " ".join(cast.a_one.scopes_supported),
+            "resource_indicators": "https://evil.example",
+        },
+    )
+    assert response.status_code in (HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND)
+    cast.a_one.refresh_from_db()
+    assert cast.a_one.resource_indicators == []

@@ -26,6 +26,7 @@ from registration.services import resource_server_create
 from tenants.models import Workspace
 from tenants.resolve import find_workspace
 from tenants.services import workspace_create
+from tests.helpers import sign_in
 from tests.oauth.conftest import pkce_pair
 
 CHROMIUM = "/usr/bin/chromium"
@@ -177,7 +178,7 @@ def test_consent_page_shows_where_the_answer_goes_and_who_registered(
     base, workspace = site
     user = get_user_model().objects.create_user(username="alice", password="correct horse 42")
     browser_session = HttpClient()
-    browser_session.force_login(user)
+    sign_in(browser_session, user, workspace)
     page.context.add_cookies(
         [{"name": "sessionid", "value": browser_session.cookies["sessionid"].value, "url": base}]
     )

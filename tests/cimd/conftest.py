@@ -15,7 +15,7 @@ from tenants.models import Workspace
 from tests.cimd import helpers
 from tests.cimd.docserver import DocumentServer, Resource
 from tests.cimd.helpers import REDIRECT_URI, pkce_pair
-from tests.helpers import ws_url
+from tests.helpers import sign_in, ws_url
 
 PublishFn = Callable[..., str]
 
@@ -75,7 +75,7 @@ def authorize_get(api: HttpClient, user: Any) -> Callable[..., Any]:
     """GET the authorization endpoint as a logged-in user (the consent page, or an error)."""
 
     def _get(workspace: Workspace, client_id: str, **overrides: str) -> Any:
-        api.force_login(user)
+        sign_in(api, user, workspace)
         _verifier, challenge = pkce_pair()
         params = {
             "response_type": "code",

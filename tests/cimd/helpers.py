@@ -12,7 +12,7 @@ from django.test import Client as HttpClient
 
 from registration.models import Client
 from tenants.models import Workspace
-from tests.helpers import ws_url
+from tests.helpers import sign_in, ws_url
 
 REDIRECT_URI = "https://app.example.com/callback"
 
@@ -68,7 +68,7 @@ def code_exchange(
 
 def approve(api: HttpClient, workspace: Workspace, user: Any, client_id: str) -> tuple[str, str]:
     """Log ``user`` in, approve an authorization request (PKCE S256); returns (code, verifier)."""
-    api.force_login(user)
+    sign_in(api, user, workspace)
     verifier, challenge = pkce_pair()
     fields = {
         "response_type": "code",

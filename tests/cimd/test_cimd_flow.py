@@ -30,7 +30,7 @@ from tests.cimd.helpers import (
     public_document,
     token_post,
 )
-from tests.helpers import ws_url
+from tests.helpers import sign_in, ws_url
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
@@ -107,7 +107,7 @@ def test_rfc6749_4_1_2_1_a_refused_document_is_an_error_page_never_a_redirect(
     page = authorize_get(cimd_workspace, url)
     assert page.status_code == HTTPStatus.BAD_REQUEST
     assert "Location" not in page
-    api.force_login(user)
+    sign_in(api, user, cimd_workspace)
     _verifier, challenge = pkce_pair()
     fields = {
         "client_id": url,

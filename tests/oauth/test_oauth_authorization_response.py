@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from oauth2_provider.models import Grant
 
-from tests.helpers import ws_url
+from tests.helpers import sign_in, ws_url
 from tests.oauth.conftest import REDIRECT_URI, exchange, pkce_pair, query_of
 
 ISSUER = "http://testserver/default/default"
@@ -39,7 +39,7 @@ def client_redirect(response: Any) -> dict[str, str]:
 
 def test_denied_consent_carries_iss_rfc9207_2(api, workspace, user, registered):
     """RFC 9207 §2: the error response (access_denied, RFC 6749 §4.1.2.1) carries iss too."""
-    api.force_login(user)
+    sign_in(api, user, workspace)
     fields = request_params(registered["client_id"])
     response = api.post(ws_url(workspace, "/oauth2/authorize"), data=fields)  # no "allow"
     params = client_redirect(response)
@@ -59,7 +59,7 @@ def test_denied_consent_carries_iss_rfc9207_2(api, workspace, user, registered):
 )
 def test_error_redirects_carry_iss_rfc9207_2(api, workspace, user, registered, overrides, error):
     """RFC 9207 §2: "the iss parameter ... in authorization error responses" as well."""
-    api.force_login(user)
+    sign_in(api, user, workspace)
     response = api.get(
         ws_url(workspace, "/oauth2/authorize"), request_params(registered["client_id"], **overrides)
     )
@@ -79,7 +79,7 @@ def test_iss_appears_once_rfc9207_2(api, workspace, user, register):
             "grant_types": ["authorization_code"],
         }
     ).json()
-    api.force_login(user)
+    sign_in(api, user, workspace)
     fields = request_params(client["client_id"], redirect_uri=redirect_uri)
     response = api.post(ws_url(workspace, "/oauth2/authorize"), data={**fields, "allow": "1"})
     assert response.status_code == HTTPStatus.FOUND
@@ -109,7 +109,7 @@ def test_prompt_none_without_consent_is_consent_required_oidc_core_3_1_2_6(
 ):
     """OIDC Core §3.1.2.6: a logged-in user who never approved the client: consent_required
     (the consent page is never shown for prompt=none)."""
-    api.force_login(user)
+    sign_in(api, user, workspace)
     response = api.get(
         ws_url(workspace, "/oauth2/authorize"),
         request_params(registered["client_id"], prompt="none"),
@@ -142,7 +142,7 @@ def test_prompt_none_with_other_values_is_invalid_request_oidc_core_3_1_2_1(
     api, workspace, user, registered
 ):
     """OIDC Core §3.1.2.1: "none" with any other value is an error."""
-    api.force_login(user)
+    sign_in(api, user, workspace)
     response = api.get(
         ws_url(workspace, "/oauth2/authorize"),
         request_params(registered["client_id"], prompt="none consent"),
@@ -158,7 +158,7 @@ def test_prompt_none_never_redirects_to_unregistered_uri_rfc6749_4_1_2_1(
 ):
     """RFC 6749 §4.1.2.1: a mismatching redirect URI gets an error page, never a redirect."""
     if logged_in:
-        api.force_login(user)
+        sign_in(api, user, workspace)
     response = api.get(
         ws_url(workspace, "/oauth2/authorize"),
         request_params(

@@ -8,7 +8,7 @@ import pytest
 
 from dcr_server.oauth.consent import consent_facts, redirect_target
 from registration.models import Client
-from tests.helpers import ws_url
+from tests.helpers import sign_in, ws_url
 from tests.oauth.conftest import pkce_pair
 
 
@@ -55,7 +55,7 @@ def test_redirect_target(uri, host, kind):
 
 def test_consent_page_names_redirect_host_and_origin(api, workspace, user, registered):
     """The page shows the redirect host and the origin beside the self-asserted name."""
-    api.force_login(user)
+    sign_in(api, user, workspace)
     _, challenge = pkce_pair()
     response = api.get(
         ws_url(workspace, "/oauth2/authorize"),

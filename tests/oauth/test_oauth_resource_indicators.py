@@ -11,7 +11,7 @@ from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
 from tenants.models import Workspace
 from tenants.services import workspace_resources_set
-from tests.helpers import basic, ws_url
+from tests.helpers import basic, sign_in, ws_url
 from tests.oauth.conftest import REDIRECT_URI, pkce_pair, query_of
 
 ISSUER = "http://testserver/default/default"
@@ -127,7 +127,7 @@ def test_malformed_resource_at_authorize_redirects_invalid_target_rfc8707_2(
     api, workspace, user, registered, resource
 ):
     """RFC 8707 §2: invalid_target as an error redirect, with state and iss (RFC 9207 §2)."""
-    api.force_login(user)
+    sign_in(api, user, workspace)
     _, challenge = pkce_pair()
     response = api.get(
         ws_url(workspace, "/oauth2/authorize"),
