@@ -43,7 +43,7 @@ def failing_middleware(settings: Any) -> Callable[[type[Exception]], HttpClient]
         middleware = list(settings.MIDDLEWARE)
         # Inside the session middleware: no resilience middleware around it sees the exception.
         middleware.insert(
-            middleware.index("django.contrib.sessions.middleware.SessionMiddleware") + 1, FAILING
+            middleware.index("dcr_server.browser_only.SessionMiddleware") + 1, FAILING
         )
         settings.MIDDLEWARE = middleware
         return HttpClient(raise_request_exception=False, HTTP_X_FAIL_WITH=error.__name__)
