@@ -10,6 +10,19 @@ from __future__ import annotations
 import os
 
 from dcr_server.env import env_int, env_str
+from operations.gunicorn import (  # noqa: F401 - gunicorn reads these hooks by name
+    child_exit,
+    logger_class_for_env,
+    on_exit,
+    prepare_metrics_dir,
+)
+
+# Prometheus multiprocess collection (docs/operations.md): the directory every worker writes its
+# counts to, wiped now, before the app is preloaded and workers fork; a dead worker's live gauges
+# are dropped by child_exit, the directory removed by on_exit.
+prepare_metrics_dir()
+# DCR_LOG_FORMAT=json: gunicorn's own log lines in the same JSON format as the app's.
+logger_class = logger_class_for_env()
 
 
 def _cores() -> int:
