@@ -226,7 +226,8 @@ DCR_DEFAULT_REGISTRATIONS_PER_MINUTE_PER_IP = env_int(
 )
 DCR_DEFAULT_REGISTRATIONS_PER_MINUTE = env_int("DCR_DEFAULT_REGISTRATIONS_PER_MINUTE", 600)
 # Issue 14: module prefixes a policy's "hook" may name (comma-separated); empty: no hooks.
-DCR_POLICY_HOOK_MODULES = env_list("DCR_POLICY_HOOK_MODULES")
+# Default: the project's own reviewed example hooks (docs/policy.md), nothing else.
+DCR_POLICY_HOOK_MODULES = env_list("DCR_POLICY_HOOK_MODULES", ["registration.policy.examples"])
 # Behind load balancers: how many proxies append to the client-address header (0: use the peer).
 DCR_TRUSTED_PROXY_COUNT = env_int("DCR_TRUSTED_PROXY_COUNT", 0)
 # Issue 14: X-Forwarded-For counts only from a peer inside these networks (comma-separated CIDRs).

@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SECURE", "0")  # the test client speaks plain http
 os.environ.setdefault("DCR_DEFAULT_REGISTRATIONS_PER_MINUTE_PER_IP", "0")
 os.environ.setdefault("DCR_DEFAULT_REGISTRATIONS_PER_MINUTE", "0")
 # The example hooks (tests/policy/example_hooks.py) are the only hooks the suite may load.
-os.environ.setdefault("DCR_POLICY_HOOK_MODULES", "tests.policy")
+os.environ.setdefault("DCR_POLICY_HOOK_MODULES", "tests.policy,registration.policy.examples")
 
 from dcr_server.settings import *  # noqa: F403
 

@@ -24,7 +24,7 @@ from registration.admin import navigation
 from registration.admin.scoped import ScopedAdmin
 from tenants import access
 
-PRODUCT = "dcr-server"
+PRODUCT = "DCR Server"  # the same name as the end-user pages (templates/enduser/base.html)
 
 
 def _superuser_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

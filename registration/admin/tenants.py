@@ -30,9 +30,9 @@ from tenants import access
 from tenants.models import SigningKey, Tenant, Workspace
 from tenants.services import (
     WorkspaceError,
-    checked_resources,
     check_tenant_slug,
     check_workspace_slug,
+    checked_resources,
     tenant_create,
     workspace_create,
     workspace_update,
@@ -168,7 +168,14 @@ class WorkspaceForm(forms.ModelForm):
 
     class Meta:
         model = Workspace
-        fields = ("tenant", "slug", "name", "scopes_supported", "resource_indicators", "subject_type")
+        fields = (
+            "tenant",
+            "slug",
+            "name",
+            "scopes_supported",
+            "resource_indicators",
+            "subject_type",
+        )
 
     def clean_scopes_supported(self) -> list[str]:
         scopes: list[str] = self.cleaned_data["scopes_supported"]

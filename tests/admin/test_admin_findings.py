@@ -393,9 +393,9 @@ def test_every_page_names_the_product_and_has_no_view_site(cast: Cast) -> None:
     ):
         html = http.get(url).content.decode()
         assert "Django administration" not in html and "Django site admin" not in html, url
-        assert "dcr-server" in html.split("</title>")[0], url
+        assert "DCR Server" in html.split("</title>")[0], url
         assert "View site" not in html, url
-    assert "dcr-server" in HttpClient().get(reverse("admin:login")).content.decode()
+    assert "DCR Server" in HttpClient().get(reverse("admin:login")).content.decode()
 
 
 def test_the_sidebar_lists_each_page_once(cast: Cast) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from registration.configuration import SettingsChange, dcr_configure
 from registration.models import AuditEvent, Client
+from registration.services import resource_server_create
 from tests.cimd.docserver import DocumentServer
 from tests.interop.support import CLIENTS, LiveServer, node_client, python_client, run_client
 
@@ -67,10 +68,10 @@ def doc_server(
 
 @pytest.fixture
 def resource_server(live: LiveServer) -> dict[str, Any]:
-    return live.post_json(
-        "/oauth2/register",
-        {"client_name": "MCP resource server", "grant_types": ["client_credentials"]},
-    )
+    """The protected resource's client, created by an administrator: only such clients may
+    introspect tokens issued to other clients (RFC 7662 §4)."""
+    client, secret = resource_server_create(workspace=live.workspace, name="MCP resource server")
+    return {"client_id": client.client_id, "client_secret": secret}
 
 
 @pytest.mark.interop

@@ -75,3 +75,7 @@ def test_consent_page_names_redirect_host_and_origin(api, workspace, user, regis
     assert "has not been checked" in html
     assert "<script" not in html
     assert "style=" not in html
+    # Issue 12: the product's frame; issue 12 item 7: no inline style for the CSP to block.
+    assert "DCR Server" in html
+    assert "<style" not in html
+    assert "registration/enduser/consent.css" in html

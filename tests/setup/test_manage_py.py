@@ -83,6 +83,7 @@ def test_an_unreachable_database_is_one_line() -> None:
         "list",
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="test-only",
+        DCR_ENCRYPTION_KEYS="test-only-encryption-key-0123456789abcdef",
         DATABASE_URL="postgres://nobody@127.0.0.1:1/none",
     )
 

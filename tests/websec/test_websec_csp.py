@@ -12,7 +12,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from tenants.models import Workspace
-from tests.helpers import ws_url
+from tests.helpers import sign_in, ws_url
 from tests.oauth.conftest import REDIRECT_URI, pkce_pair
 from tests.websec.conftest import csp_directives
 
@@ -117,7 +117,7 @@ def test_admin_not_found_and_forbidden_pages_send_a_csp(api: HttpClient, db: Non
 def test_the_consent_page_sends_a_strict_csp(
     api: HttpClient, workspace: Workspace, end_user: Any, registered: dict[str, Any]
 ) -> None:
-    api.force_login(end_user)
+    sign_in(api, end_user, workspace)
     _, challenge = pkce_pair()
     response = api.get(
         ws_url(workspace, "/oauth2/authorize"),
