@@ -17,14 +17,16 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from registration.models import DCRSettings
+from registration.models import AuditEvent, DCRSettings
 from tenants.models import Workspace
 from tenants.services import access_grant, workspace_create
 from tests.admin.conftest import PASSWORD, make_user
@@ -123,6 +125,24 @@ def login(page: Page, base: str, username: str = "tina") -> None:
     expect(page.locator("#workspace-list")).to_be_visible()
 
 
+def _seed_activity(workspace: Workspace) -> None:
+    """Thirty days of registrations and refusals in the audit trail (what the overview's chart
+    reads), so its screenshot shows a chart rather than an empty frame."""
+    now = timezone.now()
+    for day in range(30):
+        for index in range((day * 7) % 5 + 1):
+            refused = (day + index) % 4 == 0
+            AuditEvent.objects.create(
+                workspace=workspace,
+                time=now - timedelta(days=day, hours=index),
+                event="refused" if refused else "register",
+                operation="register",
+                outcome="invalid_redirect_uri" if refused else "ok",
+                rule="redirect_uris" if refused else "",
+                actor="api",
+            )
+
+
 def test_configure_register_and_reissue(
     page: Page, site: str, rsa_private: Any, ec_private: Any, rsa_jwks: Any, ec_jwks: Any
 ) -> None:
@@ -139,6 +159,7 @@ def test_configure_register_and_reissue(
     expect(switcher).to_contain_text("default/default")
     expect(switcher).not_to_contain_text("acme/prod")
     shot(page, "client-registration-workspaces", full_page=False)
+    _seed_activity(Workspace.objects.get(tenant__slug="default", slug="default"))
     switcher.get_by_role("link", name="default/default").click()
     expect(page.locator("#current-workspace")).to_have_text("default/default")
     expect(page.locator("#overview-charts svg").first).to_be_visible()
