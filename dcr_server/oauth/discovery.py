@@ -24,7 +24,9 @@ def discovery_document(request: HostAware, workspace: Workspace) -> dict[str, An
         "token_endpoint": f"{base}/oauth2/token",
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "response_types_supported": list(caps.RESPONSE_TYPES_SUPPORTED),
-        "subject_types_supported": list(caps.SUBJECT_TYPES_SUPPORTED),
+        # OIDC Discovery §3: the subject type this workspace issues (public, or pairwise per
+        # sector as a workspace option, OIDC Core §8): the one it actually uses.
+        "subject_types_supported": [workspace.subject_type],
         "id_token_signing_alg_values_supported": list(caps.ID_TOKEN_SIGNING_ALGS_SUPPORTED),
         # RECOMMENDED / OPTIONAL members.
         "userinfo_endpoint": f"{base}/oauth2/userinfo",

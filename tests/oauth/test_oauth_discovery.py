@@ -162,3 +162,14 @@ def test_jwks_is_stable_rfc7517_5(api, workspace):
     """RFC 7517 §5: the same signing key is served on every request (no key per request)."""
     url = ws_url(workspace, "/.well-known/jwks.json")
     assert api.get(url).json() == api.get(url).json()
+
+
+@pytest.mark.parametrize("subject_type", ["public", "pairwise"])
+def test_subject_types_supported_is_the_workspaces_own_oidc_discovery_3(
+    api: Any, workspace: Any, subject_type: str
+) -> None:
+    """OIDC Discovery §3: subject_types_supported lists what the OP issues; a pairwise
+    workspace (OIDC Core §8.1) says pairwise, not public."""
+    type(workspace).objects.filter(pk=workspace.pk).update(subject_type=subject_type)
+    body = api.get(ws_url(workspace, "/.well-known/openid-configuration")).json()
+    assert body["subject_types_supported"] == [subject_type]
