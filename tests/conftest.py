@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,3 +81,31 @@ def resource_server(workspace: Workspace) -> dict[str, Any]:
     introspect any token of its workspace (RFC 7662 §4)."""
     client, secret = resource_server_create(workspace=workspace, name="Resource server")
     return {"client_id": client.client_id, "client_secret": secret}
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's browser: `playwright install` cannot download one here
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright, one per test module, with the flags this machine
+    needs (no sandbox as root, no GPU, no background network calls)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop on this thread while the browser is open; the
+    # ORM calls of the tests and of pytest-django's flush are synchronous all the same.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as p:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        launched = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        yield launched
+        launched.close()

@@ -24,14 +24,13 @@ from typing import Any
 import jwt
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from registration.models import AuditEvent, DCRSettings
 from tenants.models import Workspace
 from tenants.services import access_grant, workspace_create
 from tests.admin.conftest import PASSWORD, make_user
 
-CHROMIUM = "/usr/bin/chromium"
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SCREENSHOTS = (
     DOCS_SCREENSHOTS
@@ -40,27 +39,6 @@ SCREENSHOTS = (
 )
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    # Playwright's sync API keeps an asyncio loop on this thread while the browser is open; the
-    # ORM calls of the tests and of pytest-django's flush are synchronous all the same.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as p:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        launched = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
