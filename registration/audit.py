@@ -7,13 +7,12 @@ secrets or metadata values.
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 
 from dcr_server.prepared import PreparedInsert
@@ -24,12 +23,9 @@ from registration.models import AuditEvent
 from registration.sources import source_key
 from tenants.models import Workspace
 
-logger = logging.getLogger(__name__)
-
 MAX_DESCRIPTION = 500
 REFUSAL_WINDOW = 60
 """Seconds: refusals of one kind from one source within a window share one audit row."""
-_REFUSAL_KEY_PREFIX = "dcr:audit:refused:v1"
 
 # An audit row goes with every API call: its INSERT is compiled once (dcr_server/prepared.py).
 _AUDIT_INSERT: PreparedInsert[AuditEvent] = PreparedInsert(AuditEvent)
@@ -140,54 +136,82 @@ def record_refusal(
     client_id: str = "",
     now: float | None = None,
 ) -> None:
+    """Audit a refused request of the registration API (aggregated: ``record_refused``)."""
+    record_refused(
+        workspace=workspace,
+        operation=operation,
+        outcome=error.error,
+        rule=error.rule or "",
+        description=error.description,
+        info=info,
+        client_id=client_id,
+        now=now,
+    )
+
+
+def record_refused(
+    *,
+    workspace: Workspace,
+    operation: str,
+    outcome: str,
+    rule: str,
+    description: str,
+    info: RequestInfo,
+    client_id: str = "",
+    now: float | None = None,
+) -> None:
     """Audit a refused request, aggregated so that abuse cannot fill the database.
 
     Refusals with the same workspace, operation, error code, rule and source (an IPv6 /64 is one
     source) within one ``REFUSAL_WINDOW`` share one ``refused`` row whose ``count`` grows; the
-    row keeps the first refusal's time, client id and description. The row's id is remembered
-    in the cache (shared by every app server through Redis); when the cache fails, each refusal
-    gets its own row (the trail stays complete, only unbounded).
+    row keeps the first refusal's time, client id and description. The row carries the
+    aggregation key in ``aggregate_key``, unique in the database: of any number of app servers
+    refusing the same source at once, exactly one inserts the window's row and every other
+    refusal adds one to its count (an UPDATE, or after losing the race to insert, the
+    IntegrityError and then the UPDATE). Runs outside the request's transaction (DRF's
+    ``handle_exception`` comes after the view's atomic block has rolled back), so the row lock
+    of the UPDATE is held for one statement only.
     """
     at = time.time() if now is None else now
     window = int(at // REFUSAL_WINDOW)
-    identity = "|".join(
-        [str(workspace.pk), operation, error.error, error.rule or "", source_key(info.source_ip)]
-    )
+    identity = "|".join([str(workspace.pk), operation, outcome, rule, source_key(info.source_ip)])
     digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    key = f"{_REFUSAL_KEY_PREFIX}:{digest}:{window}"
-    try:
-        row_id = cache.get(key)
-    except Exception as exc:
-        logger.warning("Refusal aggregation off, the cache failed: %s", type(exc).__name__)
-        row_id = None
-    if isinstance(row_id, int) and AuditEvent.objects.filter(pk=row_id).update(
-        count=F("count") + 1
-    ):
+    key = f"{digest}:{window}"
+    if _count_into(key):
         # Aggregated into the window's row, but counted in the metrics all the same.
         metrics.audit_event(
             workspace=workspace,
             event=AuditEvent.Event.REFUSED,
             operation=operation,
-            outcome=error.error,
-            rule=error.rule or "",
+            outcome=outcome,
+            rule=rule,
             actor=info.actor,
         )
         return
-    row = record(
+    # build() counts the refusal in the metrics; outside the savepoint below, so that losing
+    # the race to insert (the savepoint rolls back) does not discard the count with it.
+    row = build(
         workspace=workspace,
         event=AuditEvent.Event.REFUSED,
         operation=operation,
         client_id=client_id,
-        outcome=error.error,
-        rule=error.rule or "",
-        description=error.description,
+        outcome=outcome,
+        rule=rule,
+        description=description,
         info=info,
     )
+    row.aggregate_key = key
     try:
-        # add, not set: of two first refusals racing, later ones join the row that won.
-        cache.add(key, row.pk, timeout=REFUSAL_WINDOW + 5)
-    except Exception as exc:
-        logger.warning("Refusal aggregation off, the cache failed: %s", type(exc).__name__)
+        with transaction.atomic():
+            _AUDIT_INSERT.insert(row)
+    except IntegrityError:
+        # Another app server inserted the window's row between our UPDATE and our INSERT.
+        _count_into(key)
+
+
+def _count_into(aggregate_key: str) -> bool:
+    """Add one refusal to the window's row, if it exists."""
+    return bool(AuditEvent.objects.filter(aggregate_key=aggregate_key).update(count=F("count") + 1))
 
 
 def record_configure(*, workspace: Workspace, actor: str, changed: list[str]) -> AuditEvent:

@@ -6,6 +6,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -30,10 +31,19 @@ class ConfigurationError(ValueError):
 
 @dataclass(frozen=True)
 class KeySetChange:
-    """Switch a protection to an inline JWKS, to a JWKS URI, or off (both None)."""
+    """Switch a protection to an inline JWKS, to a JWKS URI, or off (both None).
+
+    ``uri_trusted`` says who sets the URI. True (the CLI, a platform superuser): it is fetched
+    as configured, private addresses included (a key server inside the platform's network).
+    False (a tenant administrator in the console): it is fetched like a client's ``jwks_uri``,
+    https only and public addresses only (RFC 7591 §5, the SSRF rule), or one tenant's
+    administrator could make the server probe the platform's private network. The flag is
+    stored with the URI and changes only when the URI does.
+    """
 
     jwks: dict[str, Any] | None = None
     jwks_uri: str | None = None
+    uri_trusted: bool = True
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,28 @@ def _key_set_values(name: str, change: KeySetChange) -> tuple[dict[str, Any] | N
     return None, ""
 
 
+def _apply_key_set(
+    dcr: DCRSettings, name: str, values: tuple[dict[str, Any] | None, str], change: KeySetChange
+) -> None:
+    jwks, uri = values
+    if uri != getattr(dcr, f"{name}_jwks_uri"):
+        # Who set the URI decides how it is fetched (KeySetChange); an unchanged URI keeps the
+        # trust of whoever set it, so a tenant administrator saving the page changes nothing.
+        if (
+            uri
+            and not change.uri_trusted
+            and not django_settings.DCR_FETCH_ALLOW_PRIVATE_ADDRESSES
+            and not uri.lower().startswith("https://")
+        ):
+            raise ConfigurationError(
+                f"{name.replace('_', ' ')} JWKS URI: must be an https URL on a public address "
+                "(only a platform administrator can set an http or internal key server)"
+            )
+        setattr(dcr, f"{name}_jwks_uri_trusted", change.uri_trusted if uri else True)
+    setattr(dcr, f"{name}_jwks", jwks)
+    setattr(dcr, f"{name}_jwks_uri", uri)
+
+
 # The columns of DCRSettings a change can touch (the audit names them, never their values).
 CONFIGURABLE_FIELDS = (
     "enabled",
@@ -127,8 +159,10 @@ CONFIGURABLE_FIELDS = (
     "protect_by_access_token",
     "software_statement_jwks",
     "software_statement_jwks_uri",
+    "software_statement_jwks_uri_trusted",
     "signed_request_jwks",
     "signed_request_jwks_uri",
+    "signed_request_jwks_uri_trusted",
     "policy",
     "delete_never_used_after_days",
     "delete_idle_after_days",
@@ -205,10 +239,10 @@ def dcr_configure(
             dcr.registration_access_token_ttl = ttl
         if change.protect_by_access_token is not None:
             dcr.protect_by_access_token = change.protect_by_access_token
-        if statement is not None:
-            dcr.software_statement_jwks, dcr.software_statement_jwks_uri = statement
-        if signed is not None:
-            dcr.signed_request_jwks, dcr.signed_request_jwks_uri = signed
+        if statement is not None and change.software_statement is not None:
+            _apply_key_set(dcr, "software_statement", statement, change.software_statement)
+        if signed is not None and change.signed_request is not None:
+            _apply_key_set(dcr, "signed_request", signed, change.signed_request)
         if change.policy is not None:
             dcr.policy = policy
         if change.delete_never_used_after_days is not None:

@@ -54,6 +54,7 @@ def signed_request_keys(settings: DCRSettings) -> KeySet:
         inline=settings.signed_request_jwks,
         uri=settings.signed_request_jwks_uri,
         cache_namespace=f"ws{settings.workspace_id}:signed_request",
+        public_only=not settings.signed_request_jwks_uri_trusted,
     )
 
 
@@ -62,6 +63,7 @@ def software_statement_keys(settings: DCRSettings) -> KeySet:
         inline=settings.software_statement_jwks,
         uri=settings.software_statement_jwks_uri,
         cache_namespace=f"ws{settings.workspace_id}:software_statement",
+        public_only=not settings.software_statement_jwks_uri_trusted,
     )
 
 

@@ -76,6 +76,11 @@ class DCRSettings(models.Model):
     signed_request_jwks_uri = models.URLField(
         "signed request JWKS URI", max_length=2000, blank=True, default=""
     )
+    # Who set each JWKS URI (registration/configuration.py KeySetChange): True, the CLI or a
+    # platform superuser (fetched as configured); False, a tenant administrator (fetched like
+    # a client's jwks_uri: https, public addresses only).
+    software_statement_jwks_uri_trusted = models.BooleanField(default=True, editable=False)
+    signed_request_jwks_uri_trusted = models.BooleanField(default=True, editable=False)
     policy = models.JSONField(
         "dynamic client registration policy",
         null=True,
@@ -328,10 +333,23 @@ class AuditEvent(models.Model):
         blank=True,
         help_text="configure events: the names of the settings changed (never their values).",
     )
+    # refused rows: which window and kind of refusal the row aggregates (registration/audit.py
+    # ``record_refused``); unique, so that concurrent app servers cannot split one window into
+    # several rows. NULL on every other event.
+    aggregate_key = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["time", "pk"]
         indexes = [models.Index(fields=["workspace", "time"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["aggregate_key"],
+                condition=models.Q(aggregate_key__isnull=False),
+                name="audit_refused_window_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M:%S} {self.event} {self.client_id} {self.outcome}"

@@ -54,7 +54,7 @@ def _verify_private_key_jwt(
         inline=metadata.get("jwks"),
         uri=metadata.get("jwks_uri", ""),
         cache_namespace=f"client{client.pk}:jwks",
-        client_supplied=True,
+        public_only=True,
     )
     try:
         return verify_jws(

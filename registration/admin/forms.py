@@ -70,11 +70,14 @@ def _parse_json(text: str, *, what: str) -> Any:
         raise forms.ValidationError(f"{what} is not valid JSON ({exc}).") from None
 
 
-def fetch_jwks(uri: str) -> list[dict[str, str]]:
+def fetch_jwks(uri: str, *, trusted: bool) -> list[dict[str, str]]:
     """GET a JWKS URI through the SSRF-safe fetcher and validate it as a registration would;
-    the keys found (kid, kty, alg), or ValueError with the reason."""
+    the keys found (kid, kty, alg), or ValueError with the reason. ``trusted``: the platform
+    set the URI (private addresses allowed); else it is fetched as the registrations will,
+    public https only (registration/configuration.py KeySetChange)."""
+    fetcher = fetch.fetch_trusted_url if trusted else fetch.fetch_client_url
     try:
-        result = fetch.fetch_trusted_url(uri, max_bytes=FETCH_MAX_BYTES)
+        result = fetcher(uri, max_bytes=FETCH_MAX_BYTES)
         try:
             document = loads_strict(result.body)
         except StrictJSONError:
@@ -272,11 +275,21 @@ class DCRSettingsForm(forms.Form):
         *args: Any,
         scopes_supported: list[str],
         saved: DCRSettings | None = None,
+        uris_trusted: bool = False,
         **kwargs: Any,
     ) -> None:
+        """``uris_trusted``: the user is a platform superuser, whose JWKS URIs may point into
+        the platform's network; a tenant administrator's are public https URLs only."""
         super().__init__(*args, **kwargs)
         self.scopes_supported = scopes_supported
         self.saved = saved
+        self.uris_trusted = uris_trusted
+        if not uris_trusted:
+            for name, _label, _help in KEY_PROTECTIONS:
+                self.fields[f"{name}_jwks_uri"].help_text += (
+                    " An https URL on a public address (an internal key server can be set by "
+                    "a platform administrator only)."
+                )
         self.fetched: dict[str, list[dict[str, str]]] = {}
         self.fields["default_scopes"].help_text += " Offered: " + " ".join(scopes_supported)
 
@@ -350,16 +363,16 @@ class DCRSettingsForm(forms.Form):
                     check_uri(label, uri)
                 except ConfigurationError as exc:
                     self.add_error(f"{name}_jwks_uri", str(exc))
-                    return KeySetChange(jwks_uri=uri)
+                    return self._uri_change(uri)
                 try:  # a new URI is fetched and validated now, unless "fetch later" is ticked
-                    self.fetched[name] = fetch_jwks(uri)
+                    self.fetched[name] = fetch_jwks(uri, trusted=self.uris_trusted)
                 except ValueError as exc:
                     self.add_error(
                         f"{name}_jwks_uri",
                         f"Fetching {uri[:200]} failed: {exc}. Fix the URI, or tick "
                         "“Save anyway, fetch later”.",
                     )
-            return KeySetChange(jwks_uri=uri)
+            return self._uri_change(uri)
         text = data.get(f"{name}_jwks", "").strip()
         if not text:
             self.add_error(f"{name}_jwks", "Paste the JSON Web Key Set.")
@@ -375,6 +388,9 @@ class DCRSettingsForm(forms.Form):
             self.add_error(f"{name}_jwks", "A JWKS is a JSON object with a keys array.")
             return KeySetChange()
         return KeySetChange(jwks=document)
+
+    def _uri_change(self, uri: str) -> KeySetChange:
+        return KeySetChange(jwks_uri=uri, uri_trusted=self.uris_trusted)
 
     def _saved_uri(self, name: str) -> str:
         return str(getattr(self.saved, f"{name}_jwks_uri", "")) if self.saved else ""

@@ -175,7 +175,7 @@ def _fetch_keys(dcr: DCRSettings, protection: str) -> dict[str, Any]:
     if not uri:
         return {"protection": protection, "error": "No JWKS URI is saved for this protection."}
     try:
-        keys = fetch_jwks(uri)
+        keys = fetch_jwks(uri, trusted=getattr(dcr, f"{protection}_jwks_uri_trusted"))
     except ValueError as exc:
         return {"protection": protection, "uri": uri, "error": str(exc)}
     return {"protection": protection, "uri": uri, "keys": keys}
@@ -196,7 +196,12 @@ def _post(
     if not access.can_change(request.user, workspace):
         raise PermissionDenied
     if action == "save":
-        form = DCRSettingsForm(request.POST, scopes_supported=offered, saved=dcr)
+        form = DCRSettingsForm(
+            request.POST,
+            scopes_supported=offered,
+            saved=dcr,
+            uris_trusted=access.is_superuser(request.user),
+        )
         if form.is_valid() and (saved := _save_settings(request, form, workspace, model_admin)):
             level, text = _saved_message(saved[1], saved[0])
             messages.add_message(request, level, text)
@@ -248,7 +253,10 @@ def client_registration(
         tab = "dcr"
     offered = scopes_supported(workspace)
     form = DCRSettingsForm(
-        initial=DCRSettingsForm.initial_for(dcr), scopes_supported=offered, saved=dcr
+        initial=DCRSettingsForm.initial_for(dcr),
+        scopes_supported=offered,
+        saved=dcr,
+        uris_trusted=access.is_superuser(request.user),
     )
     dry_run_form, registrar_form = DryRunForm(), RegistrarForm()
     if request.method == "POST":

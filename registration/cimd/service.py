@@ -114,9 +114,10 @@ def _record_refusal(
     *, workspace: Workspace, client_id: str, refusal: CIMDRefused, info: RequestInfo
 ) -> None:
     log.info("CIMD client refused (%s): %s", refusal.rule, refusal.description)
-    audit.record(
+    # Aggregated like the registration API's refusals (one row per source, rule and minute):
+    # a flood of distinct client_id URLs from one source cannot fill the audit trail.
+    audit.record_refused(
         workspace=workspace,
-        event=AuditEvent.Event.REFUSED,
         operation=OPERATION,
         client_id=client_id,
         outcome=refusal.error,

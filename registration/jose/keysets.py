@@ -199,9 +199,10 @@ class KeySet:
     inline: dict[str, Any] | None
     uri: str
     cache_namespace: str  # e.g. f"ws{workspace.pk}:software_statement"
-    # A client-supplied jwks_uri (private_key_jwt) is fetched only from public addresses
-    # (RFC 7591 §5 SSRF); an administrator's URI is trusted as configured.
-    client_supplied: bool = False
+    # A client-supplied jwks_uri (private_key_jwt), or one a tenant administrator set, is
+    # fetched only over https from public addresses (RFC 7591 §5 SSRF); a URI the platform set
+    # (the CLI, a superuser) is trusted as configured.
+    public_only: bool = False
 
     def signing_keys(self, kid: str | None, *, refresh_on_miss: bool = True) -> list[jwt.PyJWK]:
         """The keys that may have signed a token with header ``kid`` (any key when None).
@@ -288,7 +289,7 @@ class KeySet:
 
     def _fetch(self) -> tuple[dict[str, Any], int]:
         """The validated key set at the URI and how long it stays fresh."""
-        fetcher = fetch.fetch_client_url if self.client_supplied else fetch.fetch_trusted_url
+        fetcher = fetch.fetch_client_url if self.public_only else fetch.fetch_trusted_url
         result = fetcher(self.uri, max_bytes=FETCH_MAX_BYTES, timeout=FETCH_TIMEOUT)
         try:
             document = json.loads(result.body)

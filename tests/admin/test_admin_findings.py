@@ -13,6 +13,8 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from registration.admin.clients import source_label
+from registration.intake import signed_request_keys, software_statement_keys
+from registration.jose.errors import KeySetUnavailable
 from registration.models import AuditEvent, Client, DCRSettings
 from registration.services import registrar_create, token_reissue
 from tenants.models import Tenant, Workspace
@@ -186,7 +188,7 @@ def test_a_jwks_uri_is_fetched_and_validated_on_save(
     cast: Cast, key_server: KeyServer, path: str | None, reason: str
 ) -> None:
     uri = f"{key_server.base}{path}" if path else "http://127.0.0.1:9/jwks.json"
-    http = cast.http(cast.a_admin)
+    http = cast.http(cast.superuser)  # a key server on loopback: the platform's to set
     form = settings_form(
         software_statement="on", software_statement_source="uri", software_statement_jwks_uri=uri
     )
@@ -204,7 +206,7 @@ def test_a_jwks_uri_is_fetched_and_validated_on_save(
 
 def test_a_good_jwks_uri_saves(cast: Cast, key_server: KeyServer) -> None:
     uri = f"{key_server.base}/good.json"
-    response = cast.http(cast.a_admin).post(
+    response = cast.http(cast.superuser).post(
         page(cast.a_one),
         settings_form(
             signed_request="on", signed_request_source="uri", signed_request_jwks_uri=uri
@@ -213,6 +215,85 @@ def test_a_good_jwks_uri_saves(cast: Cast, key_server: KeyServer) -> None:
     )
     assert DCRSettings.objects.get(workspace=cast.a_one).signed_request_jwks_uri == uri
     assert any("signed request JWKS URI" in m for m in messages_of(response.content.decode()))
+
+
+def _uri_error(html: str, name: str) -> str:
+    row = html[html.index(f'class="form-row field-{name}_jwks_uri errors"') :]
+    return row[: row.index("</ul>")]
+
+
+def test_a_tenant_admin_cannot_point_a_jwks_uri_into_the_platforms_network(
+    cast: Cast, key_server: KeyServer
+) -> None:
+    """RFC 7591 §5's SSRF rule for a tenant administrator's URIs: what the server fetches for
+    one tenant must not reach the platform's private addresses (the key server here answers
+    on loopback, as an internal service would)."""
+    http = cast.http(cast.a_admin)
+    plain = settings_form(
+        software_statement="on",
+        software_statement_source="uri",
+        software_statement_jwks_uri=f"{key_server.base}/good.json",
+    )
+    for form in (plain, {**plain, "software_statement_fetch_later": "on"}):
+        response = http.post(page(cast.a_one), form)
+        assert response.status_code == HTTPStatus.OK
+        assert "https" in _uri_error(response.content.decode(), "software_statement")
+
+    loopback = settings_form(
+        signed_request="on",
+        signed_request_source="uri",
+        signed_request_jwks_uri="https://127.0.0.1:9/jwks.json",
+    )
+    response = http.post(page(cast.a_one), loopback)
+    assert "private or special-use address" in _uri_error(
+        response.content.decode(), "signed_request"
+    )
+    dcr = DCRSettings.objects.get(workspace=cast.a_one)
+    assert (dcr.software_statement_jwks_uri, dcr.signed_request_jwks_uri) == ("", "")
+
+    # Saved with "fetch later", it is still fetched as a tenant's URI when a request needs it.
+    later = http.post(page(cast.a_one), {**loopback, "signed_request_fetch_later": "on"})
+    assert later.status_code == HTTPStatus.FOUND
+    dcr = DCRSettings.objects.get(workspace=cast.a_one)
+    assert dcr.signed_request_jwks_uri_trusted is False
+    keys = signed_request_keys(dcr)
+    assert keys.public_only
+    with pytest.raises(KeySetUnavailable, match="private or special-use address"):
+        keys.signing_keys(None)
+
+
+def test_a_platform_uri_keeps_its_trust_when_a_tenant_admin_saves_the_page(
+    cast: Cast, key_server: KeyServer
+) -> None:
+    uri = f"{key_server.base}/good.json"
+    form = settings_form(
+        software_statement="on", software_statement_source="uri", software_statement_jwks_uri=uri
+    )
+    assert cast.http(cast.superuser).post(page(cast.a_one), form).status_code == HTTPStatus.FOUND
+
+    saved = cast.http(cast.a_admin).post(page(cast.a_one), {**form, "default_scopes": "openid"})
+
+    assert saved.status_code == HTTPStatus.FOUND
+    dcr = DCRSettings.objects.get(workspace=cast.a_one)
+    assert (dcr.software_statement_jwks_uri, dcr.software_statement_jwks_uri_trusted) == (uri, True)
+    assert dcr.default_scopes == ["openid"]
+    assert software_statement_keys(dcr).signing_keys(None)  # still fetched from loopback
+
+
+def test_the_command_line_sets_trusted_uris(cast: Cast, key_server: KeyServer) -> None:
+    uri = f"{key_server.base}/good.json"
+    call_command(
+        "dcr",
+        "configure",
+        "alpha/one",
+        "--software-statement-jwks-uri",
+        uri,
+        stdout=io.StringIO(),
+    )
+    dcr = DCRSettings.objects.get(workspace=cast.a_one)
+    assert dcr.software_statement_jwks_uri_trusted is True
+    event = AuditEvent.objects.filter(workspace=cast.a_one, event="configure").latest("pk")
+    assert "software_statement_jwks_uri" in event.changed_fields
 
 
 def test_keys_pasted_without_their_protection_are_a_field_error(

@@ -186,6 +186,23 @@ def test_s6_8_untrusted_hosts_are_refused_before_any_fetch(
     assert authorize_get(cimd_workspace, url).status_code == HTTPStatus.OK
 
 
+def test_refusals_of_many_urls_from_one_source_share_one_audit_row(
+    cimd_workspace: Workspace, publish: PublishFn, authorize_get: Any
+) -> None:
+    """A flood of distinct client_id URLs cannot fill the audit trail: refusals are aggregated
+    per source, rule and minute, like the registration API's (registration/audit.py)."""
+    _configure(cimd_workspace, cimd_trusted_hosts=("app.example.com",))
+    urls = [publish() for _ in range(5)]
+    if (left := 60 - time.time() % 60) < 5:
+        time.sleep(left + 0.1)  # fixed one-minute windows: a burst across a minute's end is two
+
+    for url in urls:
+        assert authorize_get(cimd_workspace, url).status_code == HTTPStatus.BAD_REQUEST
+
+    (row,) = _refusals(cimd_workspace)
+    assert (row.rule, row.count, row.client_id) == ("cimd.trusted_hosts", 5, urls[0])
+
+
 def test_trusted_hosts_apply_to_stored_clients_at_once(
     cimd_workspace: Workspace, publish: PublishFn, authorize_get: Any
 ) -> None:

@@ -16,8 +16,10 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.test import Client as HttpClient
 
+from registration import audit
 from registration.models import AuditEvent, Client, DCRSettings
 from tenants.models import Workspace
 from tests.helpers import SERVICE_CLIENT, post_json
@@ -151,3 +153,58 @@ def test_each_kind_of_refusal_keeps_its_own_row(workspace: Workspace) -> None:
         ("invalid_redirect_uri", 3),
         ("invalid_client_metadata", 2),
     ]
+
+
+def _refuse_once(workspace: Workspace, *, now: float) -> None:
+    audit.record_refused(
+        workspace=workspace,
+        operation="register",
+        outcome="too_many_requests",
+        rule="default_rate_limit",
+        description="slow down",
+        info=audit.RequestInfo(source_ip="192.0.2.7"),
+        now=now,
+    )
+
+
+def test_the_database_keeps_one_refused_row_per_window(workspace: Workspace) -> None:
+    """The aggregation holds across app servers because the database enforces it, not a cache:
+    a second row for the same window is refused by the unique constraint."""
+    _refuse_once(workspace, now=600.0)
+    row = AuditEvent.objects.get(event="refused")
+
+    duplicate = AuditEvent(workspace=workspace, event="refused", aggregate_key=row.aggregate_key)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
+
+
+def test_a_refusal_that_loses_the_race_to_insert_joins_the_winners_row(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two app servers refuse the first request of a window at once: both find no row to count
+    into; the one whose INSERT comes second meets the unique constraint and counts into the
+    first one's row instead of writing its own."""
+    _refuse_once(workspace, now=600.0)
+    real_count_into = audit._count_into
+    seen: list[bool] = []
+
+    def misses_the_first_time(key: str) -> bool:
+        if not seen:
+            seen.append(False)
+            return False  # the row was not there yet when this server looked
+        return real_count_into(key)
+
+    monkeypatch.setattr(audit, "_count_into", misses_the_first_time)
+    _refuse_once(workspace, now=610.0)
+
+    row = AuditEvent.objects.get(event="refused")
+    assert row.count == 2
+
+
+def test_a_new_window_starts_a_new_row(workspace: Workspace) -> None:
+    _refuse_once(workspace, now=600.0)
+    _refuse_once(workspace, now=659.0)
+    _refuse_once(workspace, now=660.0)
+
+    rows = AuditEvent.objects.filter(event="refused").order_by("pk")
+    assert [row.count for row in rows] == [2, 1]
