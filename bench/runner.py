@@ -5,6 +5,7 @@
                                       # django-oauth-toolkit's DCR (PBKDF2, then a cheap hasher)
     python -m bench --smoke           # a few seconds; exit 1 when any operation failed (CI)
     python -m bench --memory          # worker memory at idle and after 100,000 registrations
+    python -m bench --scale-out       # the same load with 1, 2 and 4 app processes
 
 Environment (flags win): BENCH_DURATION (s per scenario, 5), BENCH_CONCURRENCY (connections, 8),
 BENCH_CLIENTS (load processes, 2), BENCH_WORKERS and BENCH_THREADS (gunicorn; from the core
@@ -84,6 +85,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="trivial view and registration under gunicorn gthread and sync, granian, uvicorn",
     )
+    parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="trivial, register, read and token with 1, 2 and 4 app processes, one database",
+    )
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -135,6 +141,25 @@ def _server_env(database_url: str) -> dict[str, str]:
     env.setdefault("DCR_DEFAULT_REGISTRATIONS_PER_MINUTE_PER_IP", "0")
     env.setdefault("DCR_DEFAULT_REGISTRATIONS_PER_MINUTE", "0")
     return env
+
+
+@contextmanager
+def _served_database(workdir: Path) -> Iterator[tuple[dict[str, str], str]]:
+    """A fresh database, migrated and prepared (``bench/prepare.py``), with the environment a
+    server of it needs: (env, label). For the modes that measure one thing (memory, servers,
+    scale-out); the full suite prepares its own (more signed statements)."""
+    with fresh_database(workdir) as (database_url, db_label):
+        env = _server_env(database_url)
+        os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
+        for name in ("DJANGO_SECRET_KEY", "DCR_ENCRYPTION_KEYS", "DJANGO_ALLOWED_HOSTS"):
+            os.environ.setdefault(name, env[name])
+        import django
+
+        django.setup()
+        from bench.prepare import prepare
+
+        prepare(statements=1)
+        yield env, db_label
 
 
 def dcr_target(port: int) -> Target:
@@ -206,17 +231,7 @@ def _bench_dcr(
 def _bench_memory(args: argparse.Namespace, clients: Clients, workdir: Path) -> dict[str, Any]:
     from bench import memory
 
-    with fresh_database(workdir) as (database_url, db_label):
-        env = _server_env(database_url)
-        os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
-        for name in ("DJANGO_SECRET_KEY", "DCR_ENCRYPTION_KEYS", "DJANGO_ALLOWED_HOSTS"):
-            os.environ.setdefault(name, env[name])
-        import django
-
-        django.setup()
-        from bench.prepare import prepare
-
-        prepare(statements=1)
+    with _served_database(workdir) as (env, db_label):
         server = serve(workers=args.workers, threads=args.threads, env=env, log=workdir / "mem.log")
         print(
             f"memory: {db_label}, {args.workers} workers x {args.threads} threads, "
@@ -246,17 +261,7 @@ def _bench_servers(args: argparse.Namespace, clients: Clients, workdir: Path) ->
     from bench.servers import SERVER_KINDS, server_of_kind
 
     table: dict[str, Any] = {}
-    with fresh_database(workdir) as (database_url, db_label):
-        env = _server_env(database_url)
-        os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
-        for name in ("DJANGO_SECRET_KEY", "DCR_ENCRYPTION_KEYS", "DJANGO_ALLOWED_HOSTS"):
-            os.environ.setdefault(name, env[name])
-        import django
-
-        django.setup()
-        from bench.prepare import prepare
-
-        prepare(statements=1)
+    with _served_database(workdir) as (env, db_label):
         for kind in SERVER_KINDS:
             server = server_of_kind(
                 kind,
@@ -287,6 +292,37 @@ def _bench_servers(args: argparse.Namespace, clients: Clients, workdir: Path) ->
             finally:
                 server.stop()
     return {"database": db_label, "workers": args.workers, "threads": args.threads, **table}
+
+
+def _bench_scale_out(args: argparse.Namespace, clients: Clients, workdir: Path) -> dict[str, Any]:
+    """The same operations with 1, 2 and 4 app processes against one database."""
+    from bench import scaleout
+
+    with _served_database(workdir) as (env, db_label):
+        print(
+            f"scale-out: {db_label}, {args.threads} threads per process, "
+            f"{args.concurrency} connections",
+            flush=True,
+        )
+
+        def start_server(processes: int) -> Server:
+            return serve(
+                workers=processes, threads=args.threads, env=env, log=workdir / f"x{processes}.log"
+            )
+
+        document = scaleout.measure(
+            clients,
+            dcr_target,
+            start_server,
+            concurrency=args.concurrency,
+            duration=args.duration,
+        )
+    document.update(
+        {"database": db_label, "threads": args.threads, "concurrency": args.concurrency}
+    )
+    print()
+    print(scaleout.render(document))
+    return document
 
 
 def _bench_peer(clients: Clients, workdir: Path, options: Options) -> dict[str, RunResult]:
@@ -380,6 +416,17 @@ def main(argv: list[str] | None = None) -> int:
             (folder / "servers-latest.json").write_text(
                 json.dumps(servers_document, indent=2) + "\n"
             )
+        return 0
+    if args.scale_out:
+        try:
+            with Clients(args.clients) as clients:
+                scale_document = _bench_scale_out(args, clients, workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        if not args.no_save:
+            from bench import scaleout
+
+            scaleout.save(scale_document, BASE_DIR / "bench" / "results")
         return 0
     if args.memory:
         try:

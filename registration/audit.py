@@ -97,19 +97,23 @@ def build(
     rule: str = "",
     description: str = "",
     operation: str = "",
+    count: bool = True,
 ) -> AuditEvent:
     """The event, not yet written (a combined statement writes it with its change).
 
     Every event passes here, whichever statement writes it, so the metrics count it here: once
-    the caller's transaction commits (operations.metrics.audit_event)."""
-    metrics.audit_event(
-        workspace=workspace,
-        event=event,
-        operation=operation,
-        outcome=outcome,
-        rule=rule,
-        actor=info.actor,
-    )
+    the caller's transaction commits (operations.metrics.audit_event). ``count`` False: the
+    caller writes it outside a transaction with a statement that may write nothing (a
+    compare-and-swap), and calls ``count_written`` once it did."""
+    if count:
+        metrics.audit_event(
+            workspace=workspace,
+            event=event,
+            operation=operation,
+            outcome=outcome,
+            rule=rule,
+            actor=info.actor,
+        )
     return AuditEvent(
         workspace=workspace,
         event=event,
@@ -124,6 +128,18 @@ def build(
         software_statement_issuer=_text(info.software_statement_issuer, 255),
         actor=_text(info.actor, 150),
         request_id=current_request_id(),
+    )
+
+
+def count_written(event: AuditEvent) -> None:
+    """Count an event built with ``count=False`` in the metrics, now that it was written."""
+    metrics.audit_event(
+        workspace=event.workspace,
+        event=event.event,
+        operation=event.operation,
+        outcome=event.outcome,
+        rule=event.rule,
+        actor=event.actor,
     )
 
 

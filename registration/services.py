@@ -130,6 +130,30 @@ def client_read(
 ) -> IssuedClient:
     """RFC 7592 §2.1: the current configuration; the token rotates per the workspace's mode."""
     settings = dcr_settings_for(workspace=workspace)
+    if _single_statement_database() and _rotates_on(settings, "read"):
+        # PostgreSQL: the digest is compared here, then one statement rotates the token only if
+        # its digest is unchanged (compare-and-swap) and writes the event.
+        record = tokens.authenticate(
+            workspace=workspace, client_id=client_id, presented=token, lock=False
+        )
+        successor_token, successor = tokens.new_successor(
+            ttl_seconds=settings.registration_access_token_ttl
+        )
+        event = audit.build(
+            workspace=workspace,
+            event=AuditEvent.Event.READ,
+            client_id=client_id,
+            info=info,
+            count=False,
+        )
+        rotated = statements.rotate_in_one_statement(
+            record=record, successor=successor, event=event
+        )
+        if rotated is False:
+            raise InvalidToken(tokens.INVALID_TOKEN_DESCRIPTION)
+        if rotated is True:
+            audit.count_written(event)
+            return IssuedClient(record.client, successor_token, record.expires_in())
     with transaction.atomic():
         record = tokens.authenticate(workspace=workspace, client_id=client_id, presented=token)
         new_token, record = _rotate_if_due(settings, record, "read")
@@ -229,7 +253,11 @@ def client_delete(
     BEGIN IMMEDIATE (SQLite), so a second delete with the same token finds nothing: 401.
     """
     event = audit.build(
-        workspace=workspace, event=AuditEvent.Event.DELETE, client_id=client_id, info=info
+        workspace=workspace,
+        event=AuditEvent.Event.DELETE,
+        client_id=client_id,
+        info=info,
+        count=False,  # counted below, once written (the one statement may delete nothing)
     )
     if statements.client_dependents() is not None and _single_statement_database():
         # PostgreSQL: the token's digest is compared here, then one statement deletes the token
@@ -240,6 +268,7 @@ def client_delete(
         )
         deleted = statements.delete_in_one_statement(record=record, event=event)
         if deleted is True:
+            audit.count_written(event)
             return
         if deleted is False:
             raise InvalidToken(tokens.INVALID_TOKEN_DESCRIPTION)
@@ -247,6 +276,7 @@ def client_delete(
         record = tokens.authenticate(workspace=workspace, client_id=client_id, presented=token)
         statements.delete_client_rows(client=record.client)
         statements.AUDIT_INSERT.insert(event)
+        audit.count_written(event)  # inside: counted only if the transaction commits
 
 
 def client_delete_by_admin(*, client: Client, info: RequestInfo = CLI) -> None:

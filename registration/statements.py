@@ -5,6 +5,11 @@ the workspace is protected by an access token) the consumption of the initial ac
 one statement: data-modifying ``WITH`` clauses, so a registration is one round trip and atomic by
 itself, without BEGIN and COMMIT. Elsewhere (SQLite) they are separate INSERTs in one transaction.
 
+**Read** (RFC 7592 §2.1), when it rotates the registration access token, is one statement on
+PostgreSQL as well: the compare-and-swap UPDATE of the token and the audit row, so two reads
+with one token rotate it once (the other finds the digest changed: 401) without a row lock,
+BEGIN or COMMIT.
+
 **Delete** (RFC 7592 §2.3) and **consuming an initial access token** remove rows with one
 statement per table instead of Django's collector, which selects the ids of every related table
 before deleting. The tables come from Django's relations (``client_dependents``): every table with
@@ -34,6 +39,7 @@ from oauth2_provider.models import AccessToken, RefreshToken
 
 from dcr_server.prepared import PreparedInsert
 from registration.models import AuditEvent, Client, RegistrationAccessToken
+from registration.tokens import Successor
 
 Plan = tuple[tuple[type[Model], str], ...]
 
@@ -224,6 +230,50 @@ def delete_client_rows(*, client: Client) -> None:
     for model, field in plan:
         model._base_manager.using(alias).filter(**{field: client.pk})._raw_delete(alias)
     Client._base_manager.using(alias).filter(pk=client.pk)._raw_delete(alias)
+
+
+def rotate_in_one_statement(
+    *, record: RegistrationAccessToken, successor: Successor, event: AuditEvent
+) -> bool | None:
+    """PostgreSQL: rotate the token of ``record`` (RFC 7592 §2.1) and write ``event`` in one
+    statement, a compare-and-swap on the digest ``record`` was authenticated with.
+
+    True when rotated; False when the token changed or went meanwhile (nothing was written: a
+    parallel read or update rotated it first); None when this database needs the transaction.
+    """
+    alias = router.db_for_write(RegistrationAccessToken)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return None
+    event_params = AUDIT_INSERT.params(event, alias)
+    if event_params is None:
+        return None
+    qn = connection.ops.quote_name
+    pk = qn("id")
+    digest = _column(RegistrationAccessToken, "digest", alias)
+    values = []
+    assignments = []
+    for name in ("digest", "expires_at", "created_at"):
+        field = RegistrationAccessToken._meta.get_field(name)
+        assert isinstance(field, Field)
+        assignments.append(f"{_column(RegistrationAccessToken, name, alias)} = %s")
+        values.append(field.get_db_prep_save(getattr(successor, name), connection))
+    head, select = _insert_select(AUDIT_INSERT, AuditEvent, alias, {})
+    sql = (
+        f"WITH t AS (UPDATE {_table(RegistrationAccessToken, alias)} SET {', '.join(assignments)} "
+        f"WHERE {pk} = %s AND {digest} = %s RETURNING {pk}) "
+        f"{head} {select} FROM t RETURNING {pk}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, record.pk, record.digest, *event_params])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    AUDIT_INSERT.inserted(event, row[0], alias)
+    record.digest = successor.digest
+    record.expires_at = successor.expires_at
+    record.created_at = successor.created_at
+    return True
 
 
 def delete_in_one_statement(*, record: RegistrationAccessToken, event: AuditEvent) -> bool | None:

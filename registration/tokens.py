@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -111,15 +112,40 @@ def rotate(
 
     If another request rotated it first (a race SQLite cannot lock against), this one fails.
     """
-    token = crypto.new_token()
-    now = timezone.now()
-    new_digest = crypto.token_digest(token)
-    expires_at = now + timedelta(seconds=ttl_seconds)
+    token, successor = new_successor(ttl_seconds=ttl_seconds)
     swapped = _ROTATE.run(
-        values={"digest": new_digest, "expires_at": expires_at, "created_at": now},
+        values={
+            "digest": successor.digest,
+            "expires_at": successor.expires_at,
+            "created_at": successor.created_at,
+        },
         where={"id": record.pk, "digest": record.digest},
     )
     if swapped != 1:
         raise InvalidToken(INVALID_TOKEN_DESCRIPTION)
-    record.digest, record.expires_at, record.created_at = new_digest, expires_at, now
+    record.digest, record.expires_at, record.created_at = (
+        successor.digest,
+        successor.expires_at,
+        successor.created_at,
+    )
     return token, record
+
+
+@dataclass(frozen=True)
+class Successor:
+    """The values a rotation writes into a token record in place of the current ones."""
+
+    digest: str
+    expires_at: datetime
+    created_at: datetime
+
+
+def new_successor(*, ttl_seconds: int) -> tuple[str, Successor]:
+    """A fresh token (from ``secrets``, via crypto.new_token) and the record values it takes."""
+    token = crypto.new_token()
+    now = timezone.now()
+    return token, Successor(
+        digest=crypto.token_digest(token),
+        expires_at=now + timedelta(seconds=ttl_seconds),
+        created_at=now,
+    )

@@ -246,6 +246,27 @@ class WorkspaceOAuth2Validator(ResourceIndicatorsMixin, BrowserRequestsMixin, OA
             _TOUCH_LAST_USED.run(values={"last_used_at": now}, where={"id": client.pk})
             client.last_used_at = now
 
+    def validate_refresh_token(
+        self, refresh_token: str, client: Client, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        """DOT's check, for refresh tokens of this workspace only.
+
+        DOT looks a refresh token up by its checksum alone and, when it is a replayed (revoked)
+        one, revokes its whole family (RFC 9700 §4.14.2) before it compares the clients. A token
+        of another workspace is unknown here (RFC 6749 §5.2 ``invalid_grant``), so a request to
+        one workspace never reads or revokes another's tokens; within the workspace, DOT's
+        reuse detection applies as it is.
+        """
+        if not RefreshToken.objects.filter(
+            token_checksum=crypto.token_digest(refresh_token),
+            application__workspace_id=client.workspace_id,
+        ).exists():
+            return False
+        valid: bool = super().validate_refresh_token(
+            refresh_token, client, request, *args, **kwargs
+        )
+        return valid
+
     def _load_access_token(self, token: str) -> AccessToken | None:
         return access_token_by_checksum(
             workspace=current_workspace(), checksum=crypto.token_digest(token)

@@ -117,3 +117,37 @@ def test_refresh_token_is_bound_to_its_public_client_rfc6749_6(
     assert stolen.json()["error"] == "invalid_grant"
     owner = refresh(token_request, public_client["client_id"], first_tokens["refresh_token"])
     assert owner.status_code == HTTPStatus.OK
+
+
+def test_a_refresh_token_is_unknown_in_another_workspace(
+    register, token_request, public_client, first_tokens, other_workspace
+):
+    """Workspace isolation: a stale refresh token of one workspace replayed at another's token
+    endpoint is invalid_grant there and revokes nothing here (DOT's reuse detection would
+    otherwise revoke the family before comparing clients: dcr_server/oauth/validator.py)."""
+    current = refresh(token_request, public_client["client_id"], first_tokens["refresh_token"])
+    assert current.status_code == HTTPStatus.OK
+    there = register(
+        {
+            "client_name": "SPA elsewhere",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "redirect_uris": [REDIRECT_URI],
+            "token_endpoint_auth_method": "none",
+        },
+        on=other_workspace,
+    )
+    assert there.status_code == HTTPStatus.CREATED, there.content
+
+    replay = token_request(
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": first_tokens["refresh_token"],
+            "client_id": there.json()["client_id"],
+        },
+        on=other_workspace,
+    )
+
+    assert replay.status_code == HTTPStatus.BAD_REQUEST
+    assert replay.json()["error"] == "invalid_grant"
+    again = refresh(token_request, public_client["client_id"], current.json()["refresh_token"])
+    assert again.status_code == HTTPStatus.OK, again.content

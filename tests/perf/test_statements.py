@@ -1,5 +1,6 @@
 """Delete and initial-token consumption, one statement per table: the same rows as Django's
-collector leaves (registration/statements.py); registration in one statement on PostgreSQL."""
+collector leaves (registration/statements.py); registration, a rotating read and delete in one
+statement on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
+from dcr_server import crypto
 from registration import audit, statements, tokens
 from registration.audit import CLI
 from registration.models import AuditEvent, Client, RegistrationAccessToken
@@ -159,6 +161,43 @@ def test_a_rotated_token_makes_the_one_statement_delete_refuse(
 
     assert deleted is False
     assert _snapshot() == before
+
+
+def test_a_rotating_read_rotates_and_audits_in_one_statement(
+    workspace: Workspace, user: User
+) -> None:
+    """RFC 7592 §2.1 on PostgreSQL: the rotation is a compare-and-swap on the digest the read was
+    authenticated with; a second rotation from the same (now stale) record writes nothing."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement read is PostgreSQL's")
+    client, _ = _client_with_tokens(workspace, user)
+    record = RegistrationAccessToken.objects.select_related("client").get(client=client)
+    stale = RegistrationAccessToken.objects.get(pk=record.pk)
+    events = AuditEvent.objects.filter(event="read").count()
+    token, successor = tokens.new_successor(ttl_seconds=600)
+
+    with CaptureQueriesContext(connection) as queries:
+        rotated = statements.rotate_in_one_statement(
+            record=record,
+            successor=successor,
+            event=audit.build(workspace=workspace, event="read", info=CLI, count=False),
+        )
+
+    assert rotated is True and len(queries) == 1
+    stored = RegistrationAccessToken.objects.get(pk=record.pk)
+    assert stored.digest == crypto.token_digest(token) == record.digest
+    assert AuditEvent.objects.filter(event="read").count() == events + 1
+
+    _, late = tokens.new_successor(ttl_seconds=600)
+    again = statements.rotate_in_one_statement(
+        record=stale,
+        successor=late,
+        event=audit.build(workspace=workspace, event="read", info=CLI, count=False),
+    )
+
+    assert again is False
+    assert RegistrationAccessToken.objects.get(pk=record.pk).digest == record.digest
+    assert AuditEvent.objects.filter(event="read").count() == events + 1
 
 
 def test_consuming_an_access_token_leaves_what_the_collector_leaves(
