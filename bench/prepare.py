@@ -18,6 +18,7 @@ from jwt.algorithms import ECAlgorithm
 
 from bench.scenarios import WEB_CLIENT
 from registration.configuration import KeySetChange, SettingsChange, dcr_configure
+from registration.models import TokenRotation
 from registration.services import registrar_create
 from tenants.models import Workspace
 from tenants.resolve import find_workspace
@@ -51,12 +52,18 @@ def prepare(*, statements: int) -> Prepared:
     """Migrate, then (idempotently) ``bench/open``, ``bench/ss`` and ``bench/at``.
 
     - ``bench/open``: open registration.
+    - ``bench/steady``: open registration, the registration access token rotated on update only
+      (``token_rotation=update``, what the peers do), for the like-for-like read.
     - ``bench/ss``: a software statement is required, verified against a fresh ES256 key.
     - ``bench/at``: an initial access token with ``dcr_register`` is required; a registrar client
       obtains them with client_credentials (the load processes pre-issue them over HTTP).
     """
     call_command("migrate", verbosity=0, interactive=False)
     dcr_configure(workspace=_workspace("open"), change=SettingsChange(enabled=True))
+    dcr_configure(
+        workspace=_workspace("steady"),
+        change=SettingsChange(enabled=True, token_rotation=TokenRotation.UPDATE),
+    )
     private, jwks = _statement_key()
     dcr_configure(
         workspace=_workspace("ss"),

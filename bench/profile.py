@@ -129,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--postgres", action="store_true", help="a fresh database on DATABASE_URL's server"
     )
+    parser.add_argument(
+        "--no-gc-freeze",
+        action="store_true",
+        help="leave the objects loaded at start to the garbage collector (bin/serve freezes them)",
+    )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="dcr-profile-"))
     try:
@@ -168,6 +173,11 @@ def _run(args: argparse.Namespace) -> None:
     for query in queries.captured_queries:
         print("  ", query["sql"][:160])
     reset_queries()
+    if not args.no_gc_freeze:
+        # As bin/serve's master does before forking (dcr_server/serve/startup.py).
+        from dcr_server.serve.startup import freeze_loaded_objects
+
+        freeze_loaded_objects()
     if args.callgrind:
         # Instruction counts do not depend on what else the machine runs: the before/after
         # figure of a code change on a busy machine. Read them with callgrind_annotate.

@@ -171,6 +171,7 @@ def dcr_target(port: int) -> Target:
         trivial="/bench/trivial",
         discovery=ws.format("open") + "/.well-known/openid-configuration",
         register=ws.format("open") + "/oauth2/register",
+        register_steady=ws.format("steady") + "/oauth2/register",
         register_ss=ws.format("ss") + "/oauth2/register",
         register_at=ws.format("at") + "/oauth2/register",
         token=ws.format("open") + "/oauth2/token",

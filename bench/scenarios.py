@@ -41,6 +41,9 @@ class Target:
     register_at: str  # initial access token required ("" likewise)
     token: str  # token endpoint of the open workspace
     token_at: str  # token endpoint of the access-token workspace (the registrar's)
+    # open registration in a workspace that rotates the registration access token on update
+    # only, as the peers do ("" when the server has no such mode)
+    register_steady: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,19 @@ class RegisterOpen(Scenario):
         return _registered(reply)
 
 
+class RegisterSteady(RegisterOpen):
+    """Setup: clients of the workspace that does not rotate on read; collected like register."""
+
+    name = "register_steady"
+
+    def next_request(self) -> Request | None:
+        if not hasattr(self, "_request"):
+            body = json.dumps(self.body).encode()
+            raw = build(self.target, "POST", self.target.register_steady, body=body)
+            self._request = Request(raw, 201)
+        return self._request
+
+
 class RegisterService(RegisterOpen):
     """Setup: client_credentials clients for the token scenario; collects (id, secret)."""
 
@@ -253,6 +269,13 @@ class Read(Managed):
         return Request(build(self.target, "GET", item[0], headers=headers), 200)
 
 
+class ReadSteady(Read):
+    """A read that keeps the registration access token (``token_rotation=update``): the work
+    the peers' reads do, for a like-for-like ratio."""
+
+    name = "read_steady"
+
+
 class Update(Managed):
     name = "update"
 
@@ -336,10 +359,12 @@ SCENARIOS: dict[str, type[Scenario]] = {
         Trivial,
         Discovery,
         RegisterOpen,
+        RegisterSteady,
         RegisterService,
         RegisterSoftwareStatement,
         RegisterAccessToken,
         Read,
+        ReadSteady,
         Update,
         Delete,
         Token,

@@ -20,6 +20,7 @@ ROWS: list[tuple[str, str]] = [
     ("register_ss", "register + software statement"),
     ("register_at", "register + access token"),
     ("read", "read (rotates the token)"),
+    ("read_steady", "read (token_rotation=update)"),
     ("update", "update"),
     ("delete", "delete"),
     ("token", "token (client_credentials)"),
@@ -95,6 +96,8 @@ def run_suite(
     if len(opened) < 2 * managed:
         opened += setup("register", 2 * managed - len(opened))
     timed("read", opened[:managed])
+    if target.register_steady:
+        timed("read_steady", setup("register_steady", managed))
     timed("update", opened[managed : 2 * managed])
 
     doomed = opened[2 * managed :] + others

@@ -67,7 +67,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (settings below); before WhiteNoise so static
     # files carry it too (an SVG opened directly runs no script).
-    "csp.middleware.CSPMiddleware",
+    "dcr_server.csp.CSPMiddleware",  # django-csp's, the plain header built once (dcr_server/csp.py)
     # Static files under gunicorn with DEBUG off: answered here, before sessions and the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Sessions, CSRF, authentication and messages on browser paths only (admin, login,

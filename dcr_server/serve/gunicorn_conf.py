@@ -77,6 +77,7 @@ control_socket_disable = True
 
 def when_ready(server: object) -> None:
     """In the master, once the app is loaded: report secrets no configured key decrypts."""
-    from dcr_server.serve.startup import report_undecryptable_secrets
+    from dcr_server.serve.startup import freeze_loaded_objects, report_undecryptable_secrets
 
     report_undecryptable_secrets(server.log)  # type: ignore[attr-defined]
+    freeze_loaded_objects()  # last: the workers fork next

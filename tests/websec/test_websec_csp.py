@@ -93,9 +93,10 @@ def test_every_response_has_its_own_nonce(
 ) -> None:
     # No console page needs a nonce any more (no inline style or script); a page that asks for
     # one (request.csp_nonce) gets a fresh one per response, in its header.
-    from csp.middleware import CSPMiddleware
     from django.http import HttpResponse
     from django.test import RequestFactory
+
+    from dcr_server.csp import CSPMiddleware
 
     def asks_for_a_nonce(request: Any) -> HttpResponse:
         return HttpResponse(f"<style nonce='{request.csp_nonce}'></style>")
@@ -175,3 +176,53 @@ def test_api_docs_loads_nothing_from_another_origin(api: HttpClient) -> None:
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in resources.urls
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css" in resources.urls
     assert resources.inline == []  # no inline script, style element or style/on* attribute
+
+
+def _library_header(request: Any) -> dict[str, str]:
+    from csp.middleware import CSPMiddleware as LibraryCSPMiddleware
+    from django.http import JsonResponse
+
+    response = LibraryCSPMiddleware(lambda _request: JsonResponse({}))(request)
+    return {k: v for k, v in response.items() if k.startswith("Content-Security-Policy")}
+
+
+def test_the_once_built_header_is_django_csps_own(settings: Any) -> None:
+    """dcr_server/csp.py builds the header of a plain response once: it must be exactly the
+    header django-csp builds, for the policy and for a report-only policy, and follow the
+    settings when they change."""
+    from django.http import JsonResponse
+    from django.test import RequestFactory
+
+    from dcr_server.csp import CSPMiddleware
+
+    request = RequestFactory().get("/default/default/oauth2/register")
+    middleware = CSPMiddleware(lambda _request: JsonResponse({}))
+    ours = middleware(request)
+    assert ours["Content-Security-Policy"]
+    assert {k: v for k, v in ours.items() if k.startswith("Content-Security")} == (
+        _library_header(RequestFactory().get("/x"))
+    )
+
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    changed = middleware(RequestFactory().get("/default/default/oauth2/register"))
+    assert changed["Content-Security-Policy-Report-Only"] == "default-src 'none'"
+    assert changed["Content-Security-Policy"] == ours["Content-Security-Policy"]
+
+
+def test_a_decorated_view_still_gets_its_own_policy() -> None:
+    from csp.decorators import csp_update
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from dcr_server.csp import CSPMiddleware
+
+    @csp_update({"img-src": ["https://images.example"]})
+    def view(request: Any) -> HttpResponse:
+        return HttpResponse("ok")
+
+    response = CSPMiddleware(view)(RequestFactory().get("/"))
+    assert (
+        "https://images.example" in csp_directives(response["Content-Security-Policy"])["img-src"]
+    )
+    plain = CSPMiddleware(lambda _r: HttpResponse("ok"))(RequestFactory().get("/"))
+    assert "https://images.example" not in plain["Content-Security-Policy"]
