@@ -130,7 +130,17 @@ def client_read(
 ) -> IssuedClient:
     """RFC 7592 §2.1: the current configuration; the token rotates per the workspace's mode."""
     settings = dcr_settings_for(workspace=workspace)
-    if _single_statement_database() and _rotates_on(settings, "read"):
+    if not _rotates_on(settings, "read"):
+        # Nothing to swap: the token is checked and the read audited, no lock or transaction
+        # (a read that races a delete or an update saw the client as it was when it read).
+        record = tokens.authenticate(
+            workspace=workspace, client_id=client_id, presented=token, lock=False
+        )
+        audit.record(
+            workspace=workspace, event=AuditEvent.Event.READ, client_id=client_id, info=info
+        )
+        return IssuedClient(record.client, None, record.expires_in())
+    if _single_statement_database():
         # PostgreSQL: the digest is compared here, then one statement rotates the token only if
         # its digest is unchanged (compare-and-swap) and writes the event.
         record = tokens.authenticate(

@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 
+from registration.configuration import SettingsChange, dcr_configure
 from tenants.models import Workspace
 from tests.conftest import RegisterFn
 from tests.helpers import SERVICE_CLIENT, WEB_CLIENT, basic, bearer, put_json, ws_url
@@ -29,6 +30,7 @@ MaxQueries = Callable[[int], AbstractContextManager[Any]]
 _POSTGRESQL = connection.vendor == "postgresql"
 REGISTER_QUERIES = 2 if _POSTGRESQL else 7
 READ_QUERIES = 3 if _POSTGRESQL else 6
+READ_WITHOUT_ROTATION_QUERIES = 3  # the version, the token, the audit row: no transaction
 UPDATE_QUERIES = 8
 DELETE_QUERIES = 3 if _POSTGRESQL else 11
 FIRST_TOKEN_QUERIES = 6  # also records the client's last use (once a minute at most)
@@ -56,6 +58,22 @@ def test_read_with_rotation_queries(
 
     assert response.status_code == HTTPStatus.OK, response.content
     assert response.json()["registration_access_token"] != registered["registration_access_token"]
+
+
+def test_read_without_rotation_queries(
+    api: HttpClient,
+    workspace: Workspace,
+    registered: dict[str, Any],
+    django_assert_max_num_queries: MaxQueries,
+) -> None:
+    dcr_configure(workspace=workspace, change=SettingsChange(token_rotation="update"))
+    api.get(ws_url(workspace, "/.well-known/openid-configuration"))  # the new settings cached
+
+    with django_assert_max_num_queries(READ_WITHOUT_ROTATION_QUERIES):
+        response = api.get(_path(registered), **bearer(registered["registration_access_token"]))
+
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert "registration_access_token" not in response.json()
 
 
 def test_update_queries(
