@@ -24,7 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -399,47 +399,40 @@ def _terminated(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds the ``finally`` blocks that stop the servers
 
 
+def _run_mode(
+    args: argparse.Namespace,
+    workdir: Path,
+    measure: Callable[[argparse.Namespace, Clients, Path], dict[str, Any]],
+    filename: str,
+) -> int:
+    """One of the single-purpose modes (--servers, --scale-out, --memory): its document is
+    written to bench/results/<filename> unless --no-save."""
+    try:
+        with Clients(args.clients) as clients:
+            document = measure(args, clients, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if not args.no_save:
+        folder = BASE_DIR / "bench" / "results"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / filename).write_text(json.dumps(document, indent=2) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminated)
     args = parse_args(argv)
     options = Options(duration=args.duration, concurrency=args.concurrency)
     workdir = Path(tempfile.mkdtemp(prefix="dcr-bench-"))
     peer_results: dict[str, dict[str, RunResult]] = {}
-    if args.servers:
-        try:
-            with Clients(args.clients) as clients:
-                servers_document = _bench_servers(args, clients, workdir)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-        if not args.no_save:
-            folder = BASE_DIR / "bench" / "results"
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "servers-latest.json").write_text(
-                json.dumps(servers_document, indent=2) + "\n"
-            )
-        return 0
-    if args.scale_out:
-        try:
-            with Clients(args.clients) as clients:
-                scale_document = _bench_scale_out(args, clients, workdir)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-        if not args.no_save:
-            from bench import scaleout
-
-            scaleout.save(scale_document, BASE_DIR / "bench" / "results")
-        return 0
-    if args.memory:
-        try:
-            with Clients(args.clients) as clients:
-                document = _bench_memory(args, clients, workdir)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-        if not args.no_save:
-            folder = BASE_DIR / "bench" / "results"
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "memory-latest.json").write_text(json.dumps(document, indent=2) + "\n")
-        return 0
+    modes = (
+        (args.servers, _bench_servers, "servers-latest.json"),
+        (args.scale_out, _bench_scale_out, "scaleout-latest.json"),
+        (args.memory, _bench_memory, "memory-latest.json"),
+    )
+    for chosen, measure, filename in modes:
+        if chosen:
+            return _run_mode(args, workdir, measure, filename)
     try:
         with Clients(args.clients) as clients:
             dcr_results, db_label = _bench_dcr(args, clients, workdir, options)

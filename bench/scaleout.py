@@ -12,7 +12,6 @@ scales: docs/performance.md reads them that way.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from bench.load import Clients, run
@@ -135,10 +134,3 @@ def render(document: dict[str, Any]) -> str:
             + f"  {row['register']['server_cpu_ms']}"
         )
     return "\n".join(lines)
-
-
-def save(document: dict[str, Any], folder: Path) -> None:
-    import json
-
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "scaleout-latest.json").write_text(json.dumps(document, indent=2) + "\n")
