@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bench import report
+from bench import heads, report
 from bench.load import Clients, LoadError, RunResult
 from bench.scenarios import Target
 from bench.servers import (
@@ -283,6 +283,7 @@ def _bench_servers(args: argparse.Namespace, clients: Clients, workdir: Path) ->
                         duration=args.duration,
                     )
                     row[scenario] = {**result.summary(), "errors": sum(result.errors.values())}
+                row["hostile_heads"] = heads.probe(server.port)
                 table[kind] = row
                 print(
                     f"  {kind:<8} trivial {row['trivial']['rps']:8.1f} req/s  register "
@@ -290,6 +291,8 @@ def _bench_servers(args: argparse.Namespace, clients: Clients, workdir: Path) ->
                     f"errors {row['trivial']['errors'] + row['register']['errors']})",
                     flush=True,
                 )
+                for label, answer in row["hostile_heads"].items():
+                    print(f"           {label}: {answer}", flush=True)
             finally:
                 server.stop()
     return {"database": db_label, "workers": args.workers, "threads": args.threads, **table}

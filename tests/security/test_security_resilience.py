@@ -91,10 +91,12 @@ def test_database_failure_on_read_is_503_and_the_token_still_works(
 ) -> None:
     uri = f"{REGISTER}/{registered['client_id']}"
     token = registered["registration_access_token"]
+    def timeout(**kwargs: Any) -> None:
+        raise OperationalError("timeout")
+
     with monkeypatch.context() as patch:
-        patch.setattr(
-            tokens, "rotate", lambda **kw: (_ for _ in ()).throw(OperationalError("timeout"))
-        )
+        patch.setattr(tokens, "rotate", timeout)  # SQLite: inside the read's transaction
+        patch.setattr(statements, "rotate_in_one_statement", timeout)  # PostgreSQL: one statement
         _assert_unavailable(api.get(uri, **bearer(token)))
 
     assert api.get(uri, **bearer(token)).status_code == HTTPStatus.OK  # not rotated half-way
