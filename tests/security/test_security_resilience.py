@@ -91,6 +91,7 @@ def test_database_failure_on_read_is_503_and_the_token_still_works(
 ) -> None:
     uri = f"{REGISTER}/{registered['client_id']}"
     token = registered["registration_access_token"]
+
     def timeout(**kwargs: Any) -> None:
         raise OperationalError("timeout")
 
