@@ -4,7 +4,7 @@
 over its limits (a request line or a header field over 8,190 bytes, more than 100 fields). A
 server the benchmark compares is only a candidate for ``bin/serve`` if it does the same; this
 sends each head once over a plain socket and records the status and the media type of the answer
-("" when the server closed the connection without one).
+("(no body type)" when the answer has none, "closed without an answer" when there was none).
 """
 
 from __future__ import annotations

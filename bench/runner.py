@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bench import heads, report
@@ -44,6 +44,9 @@ from bench.servers import (
     serve,
 )
 from bench.suite import Inputs, Options, SetupError, run_suite
+
+if TYPE_CHECKING:  # bench.prepare imports Django's models: only after django.setup()
+    from bench.prepare import Prepared
 
 STATEMENTS = 256
 _GIVEN_DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -144,22 +147,24 @@ def _server_env(database_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def _served_database(workdir: Path) -> Iterator[tuple[dict[str, str], str]]:
-    """A fresh database, migrated and prepared (``bench/prepare.py``), with the environment a
-    server of it needs: (env, label). For the modes that measure one thing (memory, servers,
-    scale-out); the full suite prepares its own (more signed statements)."""
+def _served_database(
+    workdir: Path, statements: int = 1
+) -> Iterator[tuple[dict[str, str], str, Prepared]]:
+    """A fresh database, migrated and prepared (``bench/prepare.py``, with ``statements``
+    pre-signed software statements), and the environment a server of it needs:
+    (env, label, what was prepared)."""
     with fresh_database(workdir) as (database_url, db_label):
         env = _server_env(database_url)
         os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
-        for name in ("DJANGO_SECRET_KEY", "DCR_ENCRYPTION_KEYS", "DJANGO_ALLOWED_HOSTS"):
-            os.environ.setdefault(name, env[name])
+        os.environ.setdefault("DJANGO_SECRET_KEY", env["DJANGO_SECRET_KEY"])
+        os.environ.setdefault("DCR_ENCRYPTION_KEYS", env["DCR_ENCRYPTION_KEYS"])
+        os.environ["DJANGO_ALLOWED_HOSTS"] = env["DJANGO_ALLOWED_HOSTS"]
         import django
 
         django.setup()
         from bench.prepare import prepare
 
-        prepare(statements=1)
-        yield env, db_label
+        yield env, db_label, prepare(statements=statements)
 
 
 def dcr_target(port: int) -> Target:
@@ -197,18 +202,7 @@ def peer_target(port: int) -> Target:
 def _bench_dcr(
     args: argparse.Namespace, clients: Clients, workdir: Path, options: Options
 ) -> tuple[dict[str, RunResult], str]:
-    with fresh_database(workdir) as (database_url, db_label):
-        env = _server_env(database_url)
-        os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
-        os.environ.setdefault("DJANGO_SECRET_KEY", env["DJANGO_SECRET_KEY"])
-        os.environ.setdefault("DCR_ENCRYPTION_KEYS", env["DCR_ENCRYPTION_KEYS"])
-        os.environ["DJANGO_ALLOWED_HOSTS"] = env["DJANGO_ALLOWED_HOSTS"]
-        import django
-
-        django.setup()
-        from bench.prepare import prepare
-
-        prepared = prepare(statements=STATEMENTS)
+    with _served_database(workdir, STATEMENTS) as (env, db_label, prepared):
         server = serve(
             workers=args.workers, threads=args.threads, env=env, log=workdir / "gunicorn.log"
         )
@@ -232,7 +226,7 @@ def _bench_dcr(
 def _bench_memory(args: argparse.Namespace, clients: Clients, workdir: Path) -> dict[str, Any]:
     from bench import memory
 
-    with _served_database(workdir) as (env, db_label):
+    with _served_database(workdir) as (env, db_label, _prepared):
         server = serve(workers=args.workers, threads=args.threads, env=env, log=workdir / "mem.log")
         print(
             f"memory: {db_label}, {args.workers} workers x {args.threads} threads, "
@@ -262,7 +256,7 @@ def _bench_servers(args: argparse.Namespace, clients: Clients, workdir: Path) ->
     from bench.servers import SERVER_KINDS, server_of_kind
 
     table: dict[str, Any] = {}
-    with _served_database(workdir) as (env, db_label):
+    with _served_database(workdir) as (env, db_label, _prepared):
         for kind in SERVER_KINDS:
             server = server_of_kind(
                 kind,
@@ -302,7 +296,7 @@ def _bench_scale_out(args: argparse.Namespace, clients: Clients, workdir: Path) 
     """The same operations with 1, 2 and 4 app processes against one database."""
     from bench import scaleout
 
-    with _served_database(workdir) as (env, db_label):
+    with _served_database(workdir) as (env, db_label, _prepared):
         print(
             f"scale-out: {db_label}, {args.threads} threads per process, "
             f"{args.concurrency} connections",

@@ -38,14 +38,16 @@ _POLICIES = (
     (HEADER, "CONTENT_SECURITY_POLICY", False),
     (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", True),
 )
-_built: dict[bool, str] = {}  # report_only -> the header built from the settings alone
+# report_only -> (the header built from the settings alone, the path prefixes it skips)
+_built: dict[bool, tuple[str, tuple[str, ...]]] = {}
 
 
-def _header(report_only: bool) -> str:
-    header = _built.get(report_only)
-    if header is None:
-        header = _built[report_only] = build_policy(report_only=report_only)
-    return header
+def _header(setting: str, report_only: bool) -> tuple[str, tuple[str, ...]]:
+    built = _built.get(report_only)
+    if built is None:
+        excluded = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+        built = _built[report_only] = (build_policy(report_only=report_only), tuple(excluded))
+    return built
 
 
 def _forget(*, setting: str, **_: Any) -> None:
@@ -70,13 +72,8 @@ class CSPMiddleware(LibraryCSPMiddleware):
         if debug_page and settings.DEBUG:
             return response  # django-csp leaves Django's debug pages alone
         for header, setting, report_only in _POLICIES:
-            value = _header(report_only)
-            excluded = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
-            if (
-                value
-                and header not in response
-                and not request.path_info.startswith(tuple(excluded))
-            ):
+            value, excluded = _header(setting, report_only)
+            if value and header not in response and not request.path_info.startswith(excluded):
                 response[header] = value
         # As django-csp does: a nonce drawn after the header was written would not be in it.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]

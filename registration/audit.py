@@ -193,19 +193,18 @@ def record_refused(
     identity = "|".join([str(workspace.pk), operation, outcome, rule, source_key(info.source_ip)])
     digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     key = f"{digest}:{window}"
+    # Every refusal counts in the metrics, whichever row it lands in; counted here, outside the
+    # savepoint below, so that losing the race to insert does not discard the count with it.
+    metrics.audit_event(
+        workspace=workspace,
+        event=AuditEvent.Event.REFUSED,
+        operation=operation,
+        outcome=outcome,
+        rule=rule,
+        actor=info.actor,
+    )
     if _count_into(key):
-        # Aggregated into the window's row, but counted in the metrics all the same.
-        metrics.audit_event(
-            workspace=workspace,
-            event=AuditEvent.Event.REFUSED,
-            operation=operation,
-            outcome=outcome,
-            rule=rule,
-            actor=info.actor,
-        )
         return
-    # build() counts the refusal in the metrics; outside the savepoint below, so that losing
-    # the race to insert (the savepoint rolls back) does not discard the count with it.
     row = build(
         workspace=workspace,
         event=AuditEvent.Event.REFUSED,
@@ -215,6 +214,7 @@ def record_refused(
         rule=rule,
         description=description,
         info=info,
+        count=False,
     )
     row.aggregate_key = key
     try:

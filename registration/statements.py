@@ -253,11 +253,11 @@ def rotate_in_one_statement(
     digest = _column(RegistrationAccessToken, "digest", alias)
     values = []
     assignments = []
-    for name in ("digest", "expires_at", "created_at"):
+    for name, value in successor.values().items():
         field = RegistrationAccessToken._meta.get_field(name)
         assert isinstance(field, Field)
         assignments.append(f"{_column(RegistrationAccessToken, name, alias)} = %s")
-        values.append(field.get_db_prep_save(getattr(successor, name), connection))
+        values.append(field.get_db_prep_save(value, connection))
     head, select = _insert_select(AUDIT_INSERT, AuditEvent, alias, {})
     sql = (
         f"WITH t AS (UPDATE {_table(RegistrationAccessToken, alias)} SET {', '.join(assignments)} "
@@ -270,9 +270,7 @@ def rotate_in_one_statement(
     if row is None:
         return False
     AUDIT_INSERT.inserted(event, row[0], alias)
-    record.digest = successor.digest
-    record.expires_at = successor.expires_at
-    record.created_at = successor.created_at
+    successor.apply_to(record)
     return True
 
 

@@ -114,20 +114,11 @@ def rotate(
     """
     token, successor = new_successor(ttl_seconds=ttl_seconds)
     swapped = _ROTATE.run(
-        values={
-            "digest": successor.digest,
-            "expires_at": successor.expires_at,
-            "created_at": successor.created_at,
-        },
-        where={"id": record.pk, "digest": record.digest},
+        values=successor.values(), where={"id": record.pk, "digest": record.digest}
     )
     if swapped != 1:
         raise InvalidToken(INVALID_TOKEN_DESCRIPTION)
-    record.digest, record.expires_at, record.created_at = (
-        successor.digest,
-        successor.expires_at,
-        successor.created_at,
-    )
+    successor.apply_to(record)
     return token, record
 
 
@@ -138,6 +129,15 @@ class Successor:
     digest: str
     expires_at: datetime
     created_at: datetime
+
+    def values(self) -> dict[str, object]:
+        """Column name -> new value: the rotation's UPDATE (here and registration/statements.py)."""
+        return {"digest": self.digest, "expires_at": self.expires_at, "created_at": self.created_at}
+
+    def apply_to(self, record: RegistrationAccessToken) -> None:
+        """The in-memory record as the rotation left the row."""
+        for name, value in self.values().items():
+            setattr(record, name, value)
 
 
 def new_successor(*, ttl_seconds: int) -> tuple[str, Successor]:
