@@ -88,6 +88,9 @@ FIELD_NAMES = {
     "cimd_enabled": "Client ID Metadata Documents",
     "cimd_trusted_hosts": "metadata document hosts",
 }
+# Changed only together with their URI (registration/configuration.py _apply_key_set), which the
+# message names already; the audit event still lists them.
+UNNAMED_FIELDS = {"software_statement_jwks_uri_trusted", "signed_request_jwks_uri_trusted"}
 
 
 def admin_actor(request: HttpRequest) -> RequestInfo:
@@ -125,7 +128,11 @@ def _field_for(error: ConfigurationError) -> str | None:
 def _saved_message(changed: list[str], dcr: DCRSettings) -> tuple[int, str]:
     if not changed:
         return messages.INFO, "Nothing changed."
-    names = ", ".join(FIELD_NAMES.get(name, name) for name in changed if name != "enabled")
+    names = ", ".join(
+        FIELD_NAMES.get(name, name)
+        for name in changed
+        if name != "enabled" and name not in UNNAMED_FIELDS
+    )
     if "enabled" in changed and dcr.enabled:
         return messages.SUCCESS, ENABLED_MESSAGE + (f" Also changed: {names}." if names else "")
     if "enabled" in changed:

@@ -254,6 +254,8 @@ def test_a_tenant_admin_cannot_point_a_jwks_uri_into_the_platforms_network(
     # Saved with "fetch later", it is still fetched as a tenant's URI when a request needs it.
     later = http.post(page(cast.a_one), {**loopback, "signed_request_fetch_later": "on"})
     assert later.status_code == HTTPStatus.FOUND
+    (saved,) = messages_of(http.get(later["Location"]).content.decode())
+    assert saved.endswith("changed: signed request JWKS URI.")  # the trust flag goes unnamed
     dcr = DCRSettings.objects.get(workspace=cast.a_one)
     assert dcr.signed_request_jwks_uri_trusted is False
     keys = signed_request_keys(dcr)
